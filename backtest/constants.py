@@ -1,0 +1,32 @@
+"""Constants shared by the metrics, schedule and data layers (one place, documented once)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "BASELINE_COLUMN",
+    "BUCKETS",
+    "DEFAULT_MAX_FILL_DAYS",
+    "DEFAULT_MIN_HISTORY_DAYS",
+    "SYNTHETIC_LABEL",
+    "TRADING_DAYS_PER_YEAR",
+]
+
+TRADING_DAYS_PER_YEAR: Final = 252
+"""Periods per year used to annualise daily statistics."""
+
+BUCKETS: Final = ("gpu", "asic", "edge")
+"""The three buckets of the Compute layer, in reporting order."""
+
+DEFAULT_MAX_FILL_DAYS: Final = 5
+"""Longest run of missing days inside a listing that is forward-filled for valuation."""
+
+DEFAULT_MIN_HISTORY_DAYS: Final = 21
+"""Valid prices a member needs up to a determination date to be eligible."""
+
+BASELINE_COLUMN: Final = "baseline"
+"""Name of the NVDA buy-and-hold column in every output."""
+
+SYNTHETIC_LABEL: Final = "synthetic demo market, not real prices"
+"""Label carried by every output of a run on the embedded demo market."""

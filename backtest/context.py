@@ -1,0 +1,111 @@
+"""What a strategy sees: the `Context` of a run and the `Strategy` protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from backtest.constants import DEFAULT_MIN_HISTORY_DAYS
+from backtest.errors import ConfigError
+
+__all__ = ["Context", "Strategy", "eligibility"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """Inputs of a strategy, all as known at each event's determination date.
+
+    Attributes
+    ----------
+    prices : DataFrame, shape (n_days, n_tickers)
+        Validated adjusted closes on the run calendar, sorted ticker columns. A strategy may read
+        a row only up to the event's ``determination_row``.
+    events : DataFrame, shape (n_events, 4)
+        ``determination_date``, ``effective_date``, ``determination_row``, ``effective_row``.
+    eligible : DataFrame of bool, shape (n_events, n_tickers)
+        Index = effective dates. A member on ``t_d`` with at least ``min_history_days`` valid
+        prices up to ``t_d``.
+    share : Series, length n_events
+        Index = effective dates. The inference share known at each determination date.
+    buckets : Mapping[str, str]
+        ticker -> ``gpu`` | ``asic`` | ``edge``.
+    exposures : Mapping[str, float]
+        ticker -> AI-silicon exposure in (0, 1].
+    """
+
+    prices: pd.DataFrame
+    events: pd.DataFrame
+    eligible: pd.DataFrame
+    share: pd.Series
+    buckets: Mapping[str, str]
+    exposures: Mapping[str, float]
+
+    @property
+    def tickers(self) -> list[str]:
+        """Universe tickers, sorted (the column order of every weights frame)."""
+        return list(self.prices.columns)
+
+    @property
+    def effective_dates(self) -> pd.DatetimeIndex:
+        """Effective dates of the events (the index of every weights frame)."""
+        return pd.DatetimeIndex(self.events["effective_date"], name="effective_date")
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """A frozen, keyword-only dataclass of parameters with one pure method.
+
+    ``weights(context)`` returns target weights: index = effective dates, columns = the
+    context's tickers, rows summing to 1 (or less only if the strategy holds cash by design),
+    no NaN, all >= 0. It may use prices only up to each event's determination row.
+    """
+
+    def weights(self, context: Context) -> pd.DataFrame:
+        """Return target weights per event."""
+        ...
+
+
+def eligibility(
+    prices: pd.DataFrame,
+    events: pd.DataFrame,
+    membership: Mapping[str, tuple[pd.Timestamp | None, pd.Timestamp | None]],
+    *,
+    min_history_days: int = DEFAULT_MIN_HISTORY_DAYS,
+) -> pd.DataFrame:
+    """Return who is eligible at each event (DESIGN section 3).
+
+    Parameters
+    ----------
+    prices : DataFrame, shape (n_days, n_tickers)
+    events : DataFrame from `backtest.schedule.rebalance_events`
+    membership : Mapping
+        ticker -> (member_from, member_until), ``None`` for an open end.
+    min_history_days : int
+        Valid prices needed up to and including ``t_d``.
+
+    Returns
+    -------
+    DataFrame of bool, shape (n_events, n_tickers), index = effective dates.
+    """
+    if isinstance(min_history_days, bool) or min_history_days < 1:
+        raise ConfigError(f"`min_history_days` must be an integer >= 1, got {min_history_days!r}")
+    counts = np.cumsum(prices.notna().to_numpy(), axis=0)
+    det_rows = events["determination_row"].to_numpy()
+    enough = counts[det_rows] >= min_history_days
+    det_dates = pd.DatetimeIndex(events["determination_date"])
+    member = np.ones_like(enough, dtype=bool)
+    for j, ticker in enumerate(prices.columns):
+        start, end = membership.get(ticker, (None, None))
+        if start is not None:
+            member[:, j] &= det_dates >= start
+        if end is not None:
+            member[:, j] &= det_dates <= end
+    return pd.DataFrame(
+        enough & member,
+        index=pd.DatetimeIndex(events["effective_date"], name="effective_date"),
+        columns=prices.columns,
+    )

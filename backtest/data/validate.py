@@ -1,0 +1,166 @@
+"""Boundary checks: turn a raw price panel into the validated, calendar-aligned `prices` frame.
+
+Rules (DESIGN section 2): the calendar is the baseline ticker's valid trading days inside
+``[start, end]``; other tickers are aligned to it; a ticker has NaN before its first valid price
+(never back-filled); a missing run of at most ``max_fill_days`` inside a listing is
+forward-filled and reported, a longer one is a `DataError`; prices must be finite and > 0;
+dates unique and ascending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from backtest.constants import DEFAULT_MAX_FILL_DAYS
+from backtest.errors import DataError
+
+__all__ = ["AlignmentReport", "FilledGap", "align_prices", "check_raw_panel"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilledGap:
+    """A run of missing days inside a listing that was forward-filled for valuation."""
+
+    ticker: str
+    first_missing: dt.date
+    last_missing: dt.date
+    days: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlignmentReport:
+    """What alignment did: gaps filled, first valid date per ticker."""
+
+    filled_gaps: tuple[FilledGap, ...] = ()
+    first_valid: dict[str, dt.date] = field(default_factory=dict)
+
+
+def _fmt_dates(index: pd.DatetimeIndex, limit: int = 5) -> str:
+    shown = ", ".join(d.date().isoformat() for d in index[:limit])
+    more = f" and {len(index) - limit} more" if len(index) > limit else ""
+    return shown + more
+
+
+def check_raw_panel(raw: pd.DataFrame) -> None:
+    """Raise `DataError` unless dates are unique and ascending and every price is finite > 0.
+
+    NaN means "no price that day" and is allowed; ``inf`` and non-positive values are not.
+    """
+    if not isinstance(raw.index, pd.DatetimeIndex):
+        raise DataError(f"price index must be dates, got {type(raw.index).__name__}")
+    duplicated = raw.index[raw.index.duplicated()]
+    if len(duplicated):
+        raise DataError(f"price dates must be unique; duplicated: {_fmt_dates(duplicated)}")
+    if not raw.index.is_monotonic_increasing:
+        steps = np.flatnonzero(np.diff(raw.index.asi8) < 0)
+        raise DataError(
+            f"price dates must be ascending; out of order at {_fmt_dates(raw.index[steps + 1])}"
+        )
+    for ticker in raw.columns:
+        column = raw[ticker]
+        if not pd.api.types.is_numeric_dtype(column):
+            raise DataError(f"prices of `{ticker}` must be numbers, got dtype {column.dtype}")
+        values = column.to_numpy(dtype=float)
+        bad = ~np.isnan(values) & (~np.isfinite(values) | (values <= 0.0))
+        if bad.any():
+            where = raw.index[bad]
+            raise DataError(
+                f"prices of `{ticker}` must be finite and > 0; got {values[bad][0]!r} on "
+                f"{_fmt_dates(where)}"
+            )
+
+
+def align_prices(
+    raw: pd.DataFrame,
+    *,
+    baseline: str,
+    start: dt.date,
+    end: dt.date,
+    max_fill_days: int = DEFAULT_MAX_FILL_DAYS,
+) -> tuple[pd.DataFrame, AlignmentReport]:
+    """Validate ``raw`` and align it to the baseline's trading calendar.
+
+    Parameters
+    ----------
+    raw : DataFrame, shape (n_raw_days, n_tickers)
+        Adjusted closes, NaN where a source has no price.
+    baseline : str
+        Ticker whose valid days inside ``[start, end]`` form the calendar.
+    start, end : datetime.date
+        Inclusive run window.
+    max_fill_days : int
+        Longest missing run inside a listing that is forward-filled.
+
+    Returns
+    -------
+    prices : DataFrame, shape (n_days, n_tickers)
+        Sorted columns, ``DatetimeIndex`` named ``date``; NaN only before a ticker's first price.
+    report : AlignmentReport
+    """
+    if max_fill_days < 0:
+        raise DataError(f"`max_fill_days` must be >= 0, got {max_fill_days}")
+    check_raw_panel(raw)
+    if baseline not in raw.columns:
+        raise DataError(
+            f"baseline `{baseline}` has no prices; available: {', '.join(map(str, raw.columns))}"
+        )
+    window = raw.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+    calendar = window.index[window[baseline].notna().to_numpy()]
+    if len(calendar) == 0:
+        raise DataError(f"baseline `{baseline}` has no price between {start} and {end}")
+    calendar = pd.DatetimeIndex(calendar, name="date")
+    aligned = window.reindex(calendar)
+    gaps: list[FilledGap] = []
+    first_valid: dict[str, dt.date] = {}
+    columns: dict[str, np.ndarray] = {}
+    for ticker in sorted(aligned.columns):
+        values = aligned[ticker].to_numpy(dtype=float)
+        valid = np.flatnonzero(~np.isnan(values))
+        if len(valid) == 0:
+            raise DataError(
+                f"`{ticker}` has no price on the {baseline} calendar between {start} and {end}"
+            )
+        first_valid[ticker] = calendar[valid[0]].date()
+        values, ticker_gaps = _fill_gaps(values, valid[0], ticker, calendar, max_fill_days)
+        gaps.extend(ticker_gaps)
+        columns[ticker] = values
+    prices = pd.DataFrame(columns, index=calendar)
+    return prices, AlignmentReport(filled_gaps=tuple(gaps), first_valid=first_valid)
+
+
+def _fill_gaps(
+    values: np.ndarray,
+    first: int,
+    ticker: str,
+    calendar: pd.DatetimeIndex,
+    max_fill_days: int,
+) -> tuple[np.ndarray, list[FilledGap]]:
+    missing = np.isnan(values)
+    missing[:first] = False
+    if not missing.any():
+        return values, []
+    # runs of consecutive missing days after the first valid price
+    edges = np.diff(np.concatenate(([0], missing.astype(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    stops = np.flatnonzero(edges == -1)  # exclusive
+    gaps: list[FilledGap] = []
+    filled = values.copy()
+    for lo, hi in zip(starts.tolist(), stops.tolist(), strict=True):
+        days = int(hi - lo)
+        first_missing, last_missing = calendar[lo].date(), calendar[hi - 1].date()
+        if days > max_fill_days:
+            raise DataError(
+                f"`{ticker}` has no price for {days} trading days from {first_missing} to "
+                f"{last_missing}; at most {max_fill_days} (`max_fill_days`) are forward-filled"
+            )
+        filled[lo:hi] = filled[lo - 1]
+        gaps.append(
+            FilledGap(
+                ticker=ticker, first_missing=first_missing, last_missing=last_missing, days=days
+            )
+        )
+    return filled, gaps

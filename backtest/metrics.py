@@ -1,0 +1,279 @@
+"""Performance metrics as small pure functions (DESIGN section 8).
+
+Conventions
+-----------
+* ``returns`` are simple daily returns ``r_t = V_t / V_{t-1} - 1`` over the run's ``n`` trading
+  days, with ``V_{-1}`` the initial cash (`daily_returns`), so day 0 carries the first fees.
+* 252 periods a year (`backtest.constants.TRADING_DAYS_PER_YEAR`); ``risk_free`` is an annual
+  rate, 0 unless configured, turned into ``risk_free / 252`` per day.
+* Standard deviations use ``ddof = 1``.
+* NaN policy: a metric that needs a dispersion returns NaN for fewer than 2 returns, and a ratio
+  returns NaN when its denominator is 0 (e.g. the information ratio of the baseline against
+  itself). Inputs containing NaN give NaN. Nothing here raises on short or flat input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from backtest.constants import TRADING_DAYS_PER_YEAR as P
+
+__all__ = [
+    "alpha",
+    "annual_turnover",
+    "annual_volatility",
+    "beta",
+    "cagr",
+    "calmar_ratio",
+    "correlation",
+    "daily_returns",
+    "down_capture",
+    "excess_cagr",
+    "information_ratio",
+    "max_drawdown",
+    "metrics_table",
+    "monthly_hit_rate",
+    "monthly_returns",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "total_return",
+    "tracking_error",
+    "up_capture",
+]
+
+
+def _arr(values: np.ndarray | pd.Series) -> np.ndarray:
+    return np.asarray(values, dtype=float)
+
+
+def _ratio(num: float, den: float) -> float:
+    if not np.isfinite(num) or not np.isfinite(den) or den == 0.0:
+        return float("nan")
+    return num / den
+
+
+def daily_returns(equity: np.ndarray | pd.Series, initial_cash: float) -> np.ndarray:
+    """Return ``V_t / V_{t-1} - 1`` for each day, with ``V_{-1} = initial_cash``.
+
+    Parameters
+    ----------
+    equity : array, length n
+    initial_cash : float
+
+    Returns
+    -------
+    ndarray, length n
+    """
+    values = _arr(equity)
+    previous = np.concatenate(([float(initial_cash)], values[:-1]))
+    return values / previous - 1.0
+
+
+def total_return(returns: np.ndarray | pd.Series) -> float:
+    """``prod(1 + r) - 1`` = ``V_T / V_{-1} - 1``; NaN for no returns."""
+    r = _arr(returns)
+    return float(np.prod(1.0 + r) - 1.0) if len(r) else float("nan")
+
+
+def cagr(returns: np.ndarray | pd.Series) -> float:
+    """``(V_T / V_{-1}) ** (252 / n) - 1``; NaN for no returns."""
+    r = _arr(returns)
+    if not len(r):
+        return float("nan")
+    growth = float(np.prod(1.0 + r))
+    return growth ** (P / len(r)) - 1.0 if growth > 0 else -1.0
+
+
+def annual_volatility(returns: np.ndarray | pd.Series) -> float:
+    """``std(r, ddof=1) * sqrt(252)``; NaN for fewer than 2 returns."""
+    r = _arr(returns)
+    return float(np.std(r, ddof=1) * np.sqrt(P)) if len(r) >= 2 else float("nan")
+
+
+def sharpe_ratio(returns: np.ndarray | pd.Series, risk_free: float = 0.0) -> float:
+    """``mean(r - rf/252) / std(r - rf/252, ddof=1) * sqrt(252)``; NaN if the std is 0."""
+    r = _arr(returns) - risk_free / P
+    if len(r) < 2:
+        return float("nan")
+    return _ratio(float(np.mean(r)), float(np.std(r, ddof=1))) * float(np.sqrt(P))
+
+
+def sortino_ratio(returns: np.ndarray | pd.Series, risk_free: float = 0.0) -> float:
+    """``mean(x) * 252 / (sqrt(mean(min(x, 0)**2)) * sqrt(252))`` with ``x = r - rf/252``.
+
+    The downside deviation averages over all days (not only the losing ones).
+    """
+    x = _arr(returns) - risk_free / P
+    if len(x) < 2:
+        return float("nan")
+    downside = float(np.sqrt(np.mean(np.minimum(x, 0.0) ** 2)))
+    return _ratio(float(np.mean(x)) * P, downside * np.sqrt(P))
+
+
+def max_drawdown(returns: np.ndarray | pd.Series) -> float:
+    """Largest peak-to-trough fall of ``V`` (``V_{-1}`` included), as a fraction <= 0."""
+    r = _arr(returns)
+    if not len(r):
+        return float("nan")
+    wealth = np.concatenate(([1.0], np.cumprod(1.0 + r)))
+    peaks = np.maximum.accumulate(wealth)
+    return float(np.min(wealth / peaks - 1.0))
+
+
+def calmar_ratio(returns: np.ndarray | pd.Series) -> float:
+    """``cagr / |max_drawdown|``; NaN without a drawdown."""
+    return _ratio(cagr(returns), abs(max_drawdown(returns)))
+
+
+def excess_cagr(returns: np.ndarray | pd.Series, baseline: np.ndarray | pd.Series) -> float:
+    """``cagr(returns) - cagr(baseline)`` over the same days."""
+    return cagr(returns) - cagr(baseline)
+
+
+def tracking_error(returns: np.ndarray | pd.Series, baseline: np.ndarray | pd.Series) -> float:
+    """``std(r - r_b, ddof=1) * sqrt(252)``; NaN for fewer than 2 days."""
+    active = _arr(returns) - _arr(baseline)
+    return float(np.std(active, ddof=1) * np.sqrt(P)) if len(active) >= 2 else float("nan")
+
+
+def information_ratio(returns: np.ndarray | pd.Series, baseline: np.ndarray | pd.Series) -> float:
+    """``mean(r - r_b) * 252 / tracking_error``; NaN when the tracking error is 0."""
+    active = _arr(returns) - _arr(baseline)
+    if len(active) < 2:
+        return float("nan")
+    return _ratio(float(np.mean(active)) * P, tracking_error(returns, baseline))
+
+
+def beta(returns: np.ndarray | pd.Series, baseline: np.ndarray | pd.Series) -> float:
+    """``cov(r, r_b) / var(r_b)`` (ddof 1); NaN if the baseline is flat."""
+    r, b = _arr(returns), _arr(baseline)
+    if len(r) < 2:
+        return float("nan")
+    return _ratio(float(np.cov(r, b, ddof=1)[0, 1]), float(np.var(b, ddof=1)))
+
+
+def alpha(
+    returns: np.ndarray | pd.Series, baseline: np.ndarray | pd.Series, risk_free: float = 0.0
+) -> float:
+    """Annualised arithmetic alpha ``(mean(x) - beta * mean(x_b)) * 252``, ``x = r - rf/252``."""
+    r, b = _arr(returns) - risk_free / P, _arr(baseline) - risk_free / P
+    return (float(np.mean(r)) - beta(r, b) * float(np.mean(b))) * P if len(r) >= 2 else float("nan")
+
+
+def correlation(returns: np.ndarray | pd.Series, baseline: np.ndarray | pd.Series) -> float:
+    """Pearson correlation of daily returns; NaN if either is flat."""
+    r, b = _arr(returns), _arr(baseline)
+    if len(r) < 2:
+        return float("nan")
+    den = float(np.std(r, ddof=1) * np.std(b, ddof=1))
+    return _ratio(float(np.cov(r, b, ddof=1)[0, 1]), den)
+
+
+def monthly_returns(returns: pd.Series) -> pd.Series:
+    """Compound daily returns (DatetimeIndex) into calendar-month returns."""
+    grouped = (1.0 + returns).groupby(pd.DatetimeIndex(returns.index).to_period("M"))
+    return grouped.prod() - 1.0
+
+
+def up_capture(returns: pd.Series, baseline: pd.Series) -> float:
+    """Mean monthly return in the baseline's up months over the baseline's mean in them."""
+    rm, bm = monthly_returns(returns), monthly_returns(baseline)
+    up = bm > 0
+    return _ratio(float(rm[up].mean()), float(bm[up].mean())) if up.any() else float("nan")
+
+
+def down_capture(returns: pd.Series, baseline: pd.Series) -> float:
+    """Mean monthly return in the baseline's down months over the baseline's mean in them."""
+    rm, bm = monthly_returns(returns), monthly_returns(baseline)
+    down = bm < 0
+    return _ratio(float(rm[down].mean()), float(bm[down].mean())) if down.any() else float("nan")
+
+
+def monthly_hit_rate(returns: pd.Series, baseline: pd.Series) -> float:
+    """Fraction of calendar months in which the strategy beat the baseline."""
+    rm, bm = monthly_returns(returns), monthly_returns(baseline)
+    return float((rm > bm).mean()) if len(rm) else float("nan")
+
+
+def annual_turnover(event_turnover: np.ndarray | pd.Series, n_days: int) -> float:
+    """Sum of one-way turnover per event divided by the years in the run (``n_days / 252``)."""
+    if n_days <= 0:
+        return float("nan")
+    return float(np.sum(_arr(event_turnover))) / (n_days / P)
+
+
+METRIC_NAMES: tuple[str, ...] = (
+    "total_return",
+    "cagr",
+    "annual_volatility",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "max_drawdown",
+    "calmar_ratio",
+    "excess_cagr",
+    "tracking_error",
+    "information_ratio",
+    "beta",
+    "alpha",
+    "correlation",
+    "up_capture",
+    "down_capture",
+    "monthly_hit_rate",
+    "annual_turnover",
+    "fees_paid",
+)
+"""Column order of `metrics_table` (and of ``metrics.csv``)."""
+
+
+def metrics_table(
+    returns: pd.DataFrame,
+    *,
+    turnover: pd.DataFrame,
+    fees: pd.Series,
+    baseline: str = "baseline",
+    risk_free: float = 0.0,
+) -> pd.DataFrame:
+    """Every metric for every column of ``returns`` against ``returns[baseline]``.
+
+    Parameters
+    ----------
+    returns : DataFrame, shape (n_days, n_variants)
+        Daily returns (`daily_returns`), DatetimeIndex; includes the ``baseline`` column.
+    turnover : DataFrame, shape (n_events, n_variants)
+        One-way turnover per event.
+    fees : Series
+        Fees paid per variant (currency).
+
+    Returns
+    -------
+    DataFrame, shape (n_variants, len(METRIC_NAMES)), index named ``strategy``; the baseline last.
+    """
+    base = returns[baseline]
+    order = [c for c in returns.columns if c != baseline] + [baseline]
+    rows = {}
+    for name in order:
+        r = returns[name]
+        rows[name] = {
+            "total_return": total_return(r),
+            "cagr": cagr(r),
+            "annual_volatility": annual_volatility(r),
+            "sharpe_ratio": sharpe_ratio(r, risk_free),
+            "sortino_ratio": sortino_ratio(r, risk_free),
+            "max_drawdown": max_drawdown(r),
+            "calmar_ratio": calmar_ratio(r),
+            "excess_cagr": excess_cagr(r, base),
+            "tracking_error": tracking_error(r, base),
+            "information_ratio": information_ratio(r, base),
+            "beta": beta(r, base),
+            "alpha": alpha(r, base, risk_free),
+            "correlation": correlation(r, base),
+            "up_capture": up_capture(r, base),
+            "down_capture": down_capture(r, base),
+            "monthly_hit_rate": monthly_hit_rate(r, base),
+            "annual_turnover": annual_turnover(turnover[name].dropna(), len(r)),
+            "fees_paid": float(fees[name]),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(METRIC_NAMES))
+    table.index.name = "strategy"
+    return table
