@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtest.config import Config, StrategySpec, config_hash, resolved_config
+from backtest.config import Config, config_hash, resolved_config
 from backtest.constants import SYNTHETIC_LABEL
-from backtest.context import Context, Strategy, eligibility
+from backtest.context import Context, eligibility
+from backtest.data.factory import make_provider
 from backtest.data.providers import PriceProvider
 from backtest.data.validate import AlignmentReport, align_prices
 from backtest.engine import Simulation, simulate
@@ -25,9 +26,10 @@ from backtest.errors import ConfigError, StrategyError
 from backtest.metrics import metrics_table
 from backtest.schedule import rebalance_events
 from backtest.signal import load_signal
+from strategies.build import build_strategy
 from universes import Universe, load_universe
 
-__all__ = ["Result", "build_strategy", "make_provider", "prices_sha256", "run"]
+__all__ = ["Result", "prices_sha256", "run"]
 
 _VERSIONED = (
     "inference-shift",
@@ -76,40 +78,6 @@ class Result:
         from backtest.results import write_run
 
         write_run(self, path, force=False)
-
-
-def make_provider(config: Config) -> PriceProvider:
-    """Return the price provider named by ``config.data.source``."""
-    source = config.data.source
-    if source == "demo":
-        from backtest.data.demo import DemoProvider
-
-        return DemoProvider()
-    raise ConfigError(f"`data.source` {source!r} is not available yet; available: demo")
-
-
-def build_strategy(spec: StrategySpec) -> Strategy:
-    """Instantiate the registered strategy ``spec.kind`` with ``spec.params``."""
-    from strategies import REGISTRY
-
-    cls = REGISTRY.get(spec.kind)
-    if cls is None:
-        raise ConfigError(
-            f"strategy `{spec.name}`: unknown `kind` {spec.kind!r}; known: "
-            f"{', '.join(sorted(REGISTRY))}"
-        )
-    allowed = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(spec.params) - set(allowed))
-    if unknown:
-        raise ConfigError(
-            f"strategy `{spec.name}` ({spec.kind}): unknown parameter `{unknown[0]}`; "
-            f"allowed: {', '.join(allowed)}"
-        )
-    try:
-        strategy: Strategy = cls(**spec.params)
-    except ConfigError as exc:
-        raise ConfigError(f"strategy `{spec.name}` ({spec.kind}): {exc}") from exc
-    return strategy
 
 
 def prices_sha256(prices: pd.DataFrame) -> str:

@@ -1,0 +1,1 @@
+"""Packaged inference-share series (CSV data files)."""
