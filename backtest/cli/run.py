@@ -37,8 +37,8 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
         run = dataclasses.replace(run, name=args.name)
     if getattr(args, "source", None):
         data = dataclasses.replace(data, source=args.source)
-    if getattr(args, "data_dir", None):
-        data = dataclasses.replace(data, dir=args.data_dir)
+    if getattr(args, "data_dir", None):  # a flag path is relative to the working directory
+        data = dataclasses.replace(data, dir=str(Path(args.data_dir).resolve()))
     return dataclasses.replace(config, run=run, data=data)
 
 
