@@ -8,13 +8,17 @@ ratio ``(1 - share) / share`` is derived (`training_to_inference`), never stored
 Evaluation at date ``d`` with ``horizon`` h (in periods); ``P = period(d) + h``:
 
 * ``point_in_time`` (default): only rows with ``usable_from <= d`` and ``period <= P`` count; of
-  each period the latest usable vintage wins. ``step`` takes the latest such period;
-  ``linear`` interpolates between period midpoints of those rows at ``d`` shifted by h periods
-  (flat beyond the end points), so it never leans toward a value not yet published.
-* ``hindsight``: the final vintage of every period counts from the period's start. Outputs of
-  such a run carry ``look_ahead = true``.
+  each period the latest usable vintage (largest ``usable_from``) wins. ``step`` returns that
+  vintage for the latest such period. So with h = 0 a forecast for a future period is ignored
+  until its period starts; with h >= 1 it counts from its ``usable_from``. ``linear``
+  interpolates between the period midpoints of those latest vintages, at ``d`` shifted by h
+  periods, flat beyond the end points: it never leans toward a value not yet published.
+* ``hindsight``: ``usable_from`` is ignored and the final vintage of every period counts from the
+  period's start. Outputs of such a run carry ``look_ahead = true``.
 
-A date with no usable row gets NaN.
+A date with no usable row gets NaN. The point-in-time ``step`` path is a step function of ``d``
+that can change only on a ``usable_from`` date or on a period start (the latter only when a row
+for the new period was usable before the period began, i.e. a forecast or a prior).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -37,9 +43,11 @@ from backtest.errors import ConfigError
 __all__ = [
     "InferenceSignal",
     "Interpolation",
+    "SignalKind",
     "SignalMode",
     "known_series",
     "load_signal",
+    "parse_signal",
     "training_to_inference",
 ]
 
@@ -47,6 +55,7 @@ SignalMode = Literal["point_in_time", "hindsight"]
 Interpolation = Literal["step", "linear"]
 SignalKind = Literal["actual", "estimate", "forecast", "prior"]
 _COLUMNS = ("period", "share", "usable_from", "kind", "source")
+_PERIOD = re.compile(r"^(\d{4})(?:[Qq]([1-4]))?$")
 
 
 def training_to_inference(share: float | np.ndarray) -> float | np.ndarray:
@@ -65,9 +74,10 @@ class InferenceSignal:
     ----------
     name : str
         Series name (packaged name or file path).
-    vintages : DataFrame
-        Columns ``period`` (``pd.Period``), ``share``, ``usable_from`` (``Timestamp``), ``kind``,
-        ``source``; sorted by period then ``usable_from``.
+    vintages : DataFrame, shape (n_rows, 5)
+        Columns ``period`` (``pd.Period``, all of one frequency), ``share``, ``usable_from``
+        (``Timestamp``), ``kind``, ``source``; sorted by period then ``usable_from``; unique
+        ``(period, usable_from)``.
     sha256 : str
         Hash of the file's bytes, recorded in run manifests.
     """
@@ -83,7 +93,7 @@ class InferenceSignal:
 
     def share_at(
         self,
-        dates: Iterable[dt.date | pd.Timestamp],
+        dates: Iterable[dt.date | pd.Timestamp | str],
         *,
         mode: SignalMode = "point_in_time",
         interpolation: Interpolation = "step",
@@ -94,50 +104,75 @@ class InferenceSignal:
         Parameters
         ----------
         dates : iterable of dates, length n
-        mode, interpolation, horizon : see module docstring; ``horizon >= 0`` periods.
+            Any order; times of day are ignored (a vintage is usable for the whole day).
+        mode : {"point_in_time", "hindsight"}
+        interpolation : {"step", "linear"}
+        horizon : int
+            Periods ahead, >= 0.
 
         Returns
         -------
         Series, length n, indexed by the dates as Timestamps; NaN where nothing is usable.
         """
-        if mode not in get_args(SignalMode):
-            raise ConfigError(
-                f"`mode` must be one of {', '.join(get_args(SignalMode))}, got {mode!r}"
-            )
-        if interpolation not in get_args(Interpolation):
-            raise ConfigError(
-                f"`interpolation` must be one of {', '.join(get_args(Interpolation))}, "
-                f"got {interpolation!r}"
-            )
-        if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 0:
-            raise ConfigError(f"`horizon` must be an integer >= 0, got {horizon!r}")
+        _check_options(mode, interpolation, horizon)
         index = pd.DatetimeIndex([pd.Timestamp(d) for d in dates])
-        values = np.array([self._share_on(d, mode, interpolation, horizon) for d in index])
+        if index.hasnans:
+            raise ConfigError("`dates` must not contain missing dates (NaT)")
+        days = index.normalize()
+        freq = self.vintages["period"].iloc[0].freq
+        targets = days.to_period(freq).asi8 + horizon
+        ordinals = np.array([p.ordinal for p in self.vintages["period"]], dtype=np.int64)
+        usable = self.vintages["usable_from"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        shares = self.vintages["share"].to_numpy(dtype=float)
+        mids = np.array([_midpoint(p).value for p in self.vintages["period"]], dtype=np.float64)
+        shift = horizon * _period_offset(freq)
+        values = np.full(len(index), np.nan)
+        for i, (day, target) in enumerate(zip(days, targets, strict=True)):
+            mask = ordinals <= target
+            if mode == "point_in_time":
+                mask &= usable <= day.value
+            rows = np.flatnonzero(mask)
+            if rows.size == 0:
+                continue
+            # rows are sorted by (period, usable_from): the last row of each period is its
+            # latest vintage among those counted
+            last = rows[np.r_[ordinals[rows][1:] != ordinals[rows][:-1], True]]
+            if interpolation == "step":
+                values[i] = shares[last[-1]]
+            else:
+                when = float((day + shift).value)
+                values[i] = np.interp(when, mids[last], shares[last])
         return pd.Series(values, index=index, name="share", dtype=float)
 
-    def _share_on(
-        self, date: pd.Timestamp, mode: SignalMode, interpolation: Interpolation, horizon: int
-    ) -> float:
-        vintages = self.vintages
-        periods = vintages["period"]
-        freq = periods.iloc[0].freq
-        target = pd.Period(date, freq=freq) + horizon
-        if mode == "point_in_time":
-            known = vintages[(vintages["usable_from"] <= date) & (periods <= target)]
-        else:
-            known = vintages[periods <= target]
-        if known.empty:
-            return float("nan")
-        latest = known.groupby("period", sort=True).tail(1).sort_values("period")
-        if interpolation == "step":
-            return float(latest["share"].iloc[-1])
-        midpoints = np.array([_midpoint(p).value for p in latest["period"]], dtype=np.float64)
-        when = (date + horizon * _period_offset(freq)).value
-        return float(np.interp(float(when), midpoints, latest["share"].to_numpy(dtype=float)))
+    def as_known_at(
+        self, date: dt.date | pd.Timestamp | str, *, latest_only: bool = False
+    ) -> pd.DataFrame:
+        """Return the vintage rows usable at ``date`` (``usable_from <= date``).
 
-    def as_known_at(self, date: dt.date | pd.Timestamp) -> pd.DataFrame:
-        """Return the vintage table restricted to rows usable at ``date``."""
-        return self.vintages[self.vintages["usable_from"] <= pd.Timestamp(date)].copy()
+        With ``latest_only`` keep only the latest vintage of each period, i.e. the table a
+        point-in-time evaluation at ``date`` reads from.
+        """
+        day = pd.Timestamp(date).normalize()
+        known = self.vintages[self.vintages["usable_from"] <= day]
+        if latest_only:
+            known = known.groupby("period", sort=True).tail(1)
+        return known.reset_index(drop=True)
+
+    def final_vintages(self) -> pd.DataFrame:
+        """Return the final (latest) vintage of each period: what hindsight mode reads."""
+        return self.vintages.groupby("period", sort=True).tail(1).reset_index(drop=True)
+
+
+def _check_options(mode: object, interpolation: object, horizon: object) -> None:
+    if mode not in get_args(SignalMode):
+        raise ConfigError(f"`mode` must be one of {', '.join(get_args(SignalMode))}, got {mode!r}")
+    if interpolation not in get_args(Interpolation):
+        raise ConfigError(
+            f"`interpolation` must be one of {', '.join(get_args(Interpolation))}, "
+            f"got {interpolation!r}"
+        )
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 0:
+        raise ConfigError(f"`horizon` must be an integer >= 0, got {horizon!r}")
 
 
 def _midpoint(period: pd.Period) -> pd.Timestamp:
@@ -158,68 +193,70 @@ def known_series() -> list[str]:
 def load_signal(name_or_path: str | Path) -> InferenceSignal:
     """Load and validate a packaged series by name, or a user CSV by path.
 
+    A `Path`, or a string that ends in ``.csv`` or contains a path separator, is a file; any
+    other string is the name of a packaged series. A user file in the same shape replaces the
+    packaged series entirely.
+
     Raises
     ------
     ConfigError
-        Naming the file, the row (1-based line number) and the field of the first bad value.
+        For an unknown name, a missing file, or naming the file, the row (line number) and the
+        field of the first bad value.
     """
     text = str(name_or_path)
-    if text.endswith(".csv") or Path(text).exists():
+    if isinstance(name_or_path, Path) or text.endswith(".csv") or "/" in text or "\\" in text:
         path = Path(text)
         if not path.is_file():
             raise ConfigError(f"signal file `{path}` does not exist")
-        raw = path.read_bytes()
-        label = str(path)
-    else:
-        known = known_series()
-        if text not in known:
-            raise ConfigError(f"unknown signal series `{text}`; known: {', '.join(known)}")
-        raw = resources.files("backtest").joinpath("signals", f"{text}.csv").read_bytes()
-        label = text
-    return _parse_signal(raw, label)
+        return parse_signal(path.read_bytes(), label=str(path))
+    known = known_series()
+    if text not in known:
+        raise ConfigError(
+            f"unknown signal series `{text}`; known: {', '.join(known)} "
+            f"(or the path of a CSV file ending in .csv)"
+        )
+    raw = resources.files("backtest").joinpath("signals", f"{text}.csv").read_bytes()
+    return parse_signal(raw, label=text)
 
 
-def _parse_signal(raw: bytes, label: str) -> InferenceSignal:
+def parse_signal(raw: bytes, *, label: str) -> InferenceSignal:
+    """Validate the bytes of a signal CSV into an `InferenceSignal` named ``label``.
+
+    Columns (any order, header required): ``period, share, usable_from, kind, source``.
+
+    Raises
+    ------
+    ConfigError
+        ``"<label>: row <line>: `<field>` must be ..., got ..."`` for the first bad row.
+    """
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{label}: signal file must be UTF-8 text ({exc})") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = tuple(reader.fieldnames or ())
-    if header != _COLUMNS:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or ())]
+    if sorted(header) != sorted(_COLUMNS) or len(header) != len(_COLUMNS):
         raise ConfigError(
             f"{label}: signal columns must be {', '.join(_COLUMNS)}, got {', '.join(header)}"
         )
+    reader.fieldnames = header
     rows: list[dict[str, object]] = []
     freq: str | None = None
     seen: set[tuple[str, pd.Timestamp]] = set()
-    for line, row in enumerate(reader, start=2):
-        where = f"{label}: row {line}"
-        period_text = (row["period"] or "").strip()
-        row_freq = "Q" if "Q" in period_text.upper() else "Y"
-        try:
-            period = pd.Period(period_text, freq=row_freq)
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(
-                f"{where}: `period` must be a year (2023) or quarter (2023Q4), got {period_text!r}"
-            ) from exc
+    for row in reader:
+        where = f"{label}: row {reader.line_num}"
+        if None in row:
+            raise ConfigError(f"{where}: has more fields than the {len(_COLUMNS)} columns")
+        period, row_freq = _parse_period(row["period"], where)
         if freq is None:
             freq = row_freq
         elif row_freq != freq:
-            raise ConfigError(f"{where}: `period` {period_text!r} mixes years and quarters")
-        try:
-            share = float(row["share"] or "")
-        except ValueError as exc:
-            raise ConfigError(f"{where}: `share` must be a number, got {row['share']!r}") from exc
-        if not 0.0 <= share <= 1.0:
-            raise ConfigError(f"{where}: `share` must be in [0, 1], got {share!r}")
-        try:
-            usable_from = pd.Timestamp(dt.date.fromisoformat((row["usable_from"] or "").strip()))
-        except ValueError as exc:
             raise ConfigError(
-                f"{where}: `usable_from` must be an ISO date (YYYY-MM-DD), "
-                f"got {row['usable_from']!r}"
-            ) from exc
+                f"{where}: `period` {row['period']!r} mixes years and quarters; "
+                f"one file uses one frequency"
+            )
+        share = _parse_share(row["share"], where)
+        usable_from = _parse_date(row["usable_from"], where)
         kind = (row["kind"] or "").strip()
         if kind not in get_args(SignalKind):
             raise ConfigError(
@@ -227,12 +264,14 @@ def _parse_signal(raw: bytes, label: str) -> InferenceSignal:
             )
         source = (row["source"] or "").strip()
         if not source:
-            raise ConfigError(f"{where}: `source` must not be empty")
+            raise ConfigError(
+                f"{where}: `source` must not be empty (cite where the figure is from)"
+            )
         key = (str(period), usable_from)
         if key in seen:
             raise ConfigError(
                 f"{where}: duplicate vintage (`period` {period}, `usable_from` "
-                f"{usable_from.date()})"
+                f"{usable_from.date()}); each (period, usable_from) pair must be unique"
             )
         seen.add(key)
         rows.append(
@@ -249,3 +288,34 @@ def _parse_signal(raw: bytes, label: str) -> InferenceSignal:
     vintages = pd.DataFrame(rows, columns=list(_COLUMNS))
     vintages = vintages.sort_values(["period", "usable_from"], kind="stable").reset_index(drop=True)
     return InferenceSignal(name=label, vintages=vintages, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _parse_period(value: str | None, where: str) -> tuple[pd.Period, str]:
+    text = (value or "").strip()
+    match = _PERIOD.match(text)
+    if match is None:
+        raise ConfigError(
+            f"{where}: `period` must be a year (2023) or a quarter (2023Q4), got {value!r}"
+        )
+    if match.group(2) is None:
+        return pd.Period(year=int(match.group(1)), freq="Y"), "Y"
+    return pd.Period(year=int(match.group(1)), quarter=int(match.group(2)), freq="Q"), "Q"
+
+
+def _parse_share(value: str | None, where: str) -> float:
+    try:
+        share = float((value or "").strip())
+    except ValueError as exc:
+        raise ConfigError(f"{where}: `share` must be a number in [0, 1], got {value!r}") from exc
+    if not math.isfinite(share) or not 0.0 <= share <= 1.0:
+        raise ConfigError(f"{where}: `share` must be in [0, 1], got {share!r}")
+    return share
+
+
+def _parse_date(value: str | None, where: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(dt.date.fromisoformat((value or "").strip()))
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: `usable_from` must be an ISO date (YYYY-MM-DD), got {value!r}"
+        ) from exc
