@@ -5,6 +5,9 @@ Written from the contract, not from the engine: on each effective date the pre-t
 ascending order of value (ties by column), sells first; a sell receives
 ``size * close * (1 - slippage)`` less fees; a buy pays ``size * close * (1 + slippage)`` plus
 fees, and is clipped to what the remaining cash can pay, fees included.
+
+Rebalance band (only when ``band > 0``): every event after a variant's first is skipped (no
+order at all) when ``max_i |position_i * close_i / V - target_i| <= band``, ``V`` as above.
 """
 
 from __future__ import annotations
@@ -20,14 +23,16 @@ def reference_equity(
     initial_cash: float,
     fees: float,
     slippage: float,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Return (equity per day, positions per day, total fees).
+    band: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, float, list[int]]:
+    """Return (equity per day, positions per day, total fees, skipped event numbers).
 
     Parameters
     ----------
     close : (n_days, n_tickers), NaN before listing
     target_rows : (n_events,) row of each event
     targets : (n_events, n_tickers) weights; NaN means "no order for this ticker"
+    band : drift band; 0 trades every event
     """
     n_days, n_tickers = close.shape
     cash = float(initial_cash)
@@ -35,6 +40,7 @@ def reference_equity(
     equity = np.empty(n_days)
     positions = np.empty((n_days, n_tickers))
     total_fees = 0.0
+    skipped: list[int] = []
     events = dict(zip(target_rows.tolist(), range(len(target_rows)), strict=True))
     for t in range(n_days):
         price = close[t]
@@ -42,6 +48,14 @@ def reference_equity(
         if t in events:
             weights = targets[events[t]]
             value = cash + float(np.sum(position[priced] * price[priced]))
+            if band > 0.0 and events[t] > 0:
+                drifted = np.zeros(n_tickers)
+                drifted[priced] = position[priced] * price[priced] / value
+                if np.max(np.abs(drifted - np.nan_to_num(weights))) <= band:
+                    skipped.append(events[t])
+                    equity[t] = value
+                    positions[t] = position
+                    continue
             orders = []
             for j in range(n_tickers):
                 if np.isnan(weights[j]) or not priced[j]:
@@ -69,4 +83,4 @@ def reference_equity(
                 total_fees += fee
         equity[t] = cash + float(np.sum(position[priced] * price[priced]))
         positions[t] = position
-    return equity, positions, total_fees
+    return equity, positions, total_fees, skipped
