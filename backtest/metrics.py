@@ -7,9 +7,19 @@ Conventions
 * 252 periods a year (`backtest.constants.TRADING_DAYS_PER_YEAR`); ``risk_free`` is an annual
   rate, 0 unless configured, turned into ``risk_free / 252`` per day.
 * Standard deviations use ``ddof = 1``.
-* NaN policy: a metric that needs a dispersion returns NaN for fewer than 2 returns, and a ratio
-  returns NaN when its denominator is 0 (e.g. the information ratio of the baseline against
-  itself). Inputs containing NaN give NaN. Nothing here raises on short or flat input.
+* NaN and short-series policy: every metric returns NaN (never raises) when
+
+  - any input return is NaN (NaN is never skipped: a gap in an equity curve is an error upstream),
+  - there are no returns (``total_return``, ``cagr``, ``max_drawdown``, the monthly metrics),
+  - a metric needs a dispersion and there are fewer than 2 returns (volatility, ratios, TE, beta,
+    alpha, correlation),
+  - a ratio's denominator is 0 (a flat series: Sharpe 0/0; the information ratio of the baseline
+    against itself; Calmar without a drawdown; Sortino without a losing day; up/down capture
+    without an up/down baseline month).
+
+  ``cagr`` of a wiped-out portfolio (``V_T <= 0``) is -1.
+* Monthly metrics compound daily returns into calendar months (`monthly_returns`); a partial first
+  or last month counts as a month.
 """
 
 from __future__ import annotations
@@ -47,6 +57,10 @@ def _arr(values: np.ndarray | pd.Series) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
+def _has_nan(*arrays: np.ndarray | pd.Series) -> bool:
+    return any(bool(np.isnan(_arr(a)).any()) for a in arrays)
+
+
 def _ratio(num: float, den: float) -> float:
     if not np.isfinite(num) or not np.isfinite(den) or den == 0.0:
         return float("nan")
@@ -73,13 +87,13 @@ def daily_returns(equity: np.ndarray | pd.Series, initial_cash: float) -> np.nda
 def total_return(returns: np.ndarray | pd.Series) -> float:
     """``prod(1 + r) - 1`` = ``V_T / V_{-1} - 1``; NaN for no returns."""
     r = _arr(returns)
-    return float(np.prod(1.0 + r) - 1.0) if len(r) else float("nan")
+    return float(np.prod(1.0 + r) - 1.0) if len(r) and not _has_nan(r) else float("nan")
 
 
 def cagr(returns: np.ndarray | pd.Series) -> float:
     """``(V_T / V_{-1}) ** (252 / n) - 1``; NaN for no returns."""
     r = _arr(returns)
-    if not len(r):
+    if not len(r) or _has_nan(r):
         return float("nan")
     growth = float(np.prod(1.0 + r))
     return growth ** (P / len(r)) - 1.0 if growth > 0 else -1.0
@@ -114,7 +128,7 @@ def sortino_ratio(returns: np.ndarray | pd.Series, risk_free: float = 0.0) -> fl
 def max_drawdown(returns: np.ndarray | pd.Series) -> float:
     """Largest peak-to-trough fall of ``V`` (``V_{-1}`` included), as a fraction <= 0."""
     r = _arr(returns)
-    if not len(r):
+    if not len(r) or _has_nan(r):
         return float("nan")
     wealth = np.concatenate(([1.0], np.cumprod(1.0 + r)))
     peaks = np.maximum.accumulate(wealth)
@@ -171,34 +185,56 @@ def correlation(returns: np.ndarray | pd.Series, baseline: np.ndarray | pd.Serie
 
 
 def monthly_returns(returns: pd.Series) -> pd.Series:
-    """Compound daily returns (DatetimeIndex) into calendar-month returns."""
+    """Compound daily returns (DatetimeIndex) into calendar-month returns.
+
+    A month holding a NaN day is NaN (``prod`` does not skip NaN here).
+    """
     grouped = (1.0 + returns).groupby(pd.DatetimeIndex(returns.index).to_period("M"))
-    return grouped.prod() - 1.0
+    return grouped.prod(skipna=False) - 1.0
+
+
+def _monthly_pair(returns: pd.Series, baseline: pd.Series) -> tuple[pd.Series, pd.Series] | None:
+    if not len(returns) or _has_nan(returns, baseline):
+        return None
+    return monthly_returns(returns), monthly_returns(baseline)
 
 
 def up_capture(returns: pd.Series, baseline: pd.Series) -> float:
     """Mean monthly return in the baseline's up months over the baseline's mean in them."""
-    rm, bm = monthly_returns(returns), monthly_returns(baseline)
+    pair = _monthly_pair(returns, baseline)
+    if pair is None:
+        return float("nan")
+    rm, bm = pair
     up = bm > 0
     return _ratio(float(rm[up].mean()), float(bm[up].mean())) if up.any() else float("nan")
 
 
 def down_capture(returns: pd.Series, baseline: pd.Series) -> float:
     """Mean monthly return in the baseline's down months over the baseline's mean in them."""
-    rm, bm = monthly_returns(returns), monthly_returns(baseline)
+    pair = _monthly_pair(returns, baseline)
+    if pair is None:
+        return float("nan")
+    rm, bm = pair
     down = bm < 0
     return _ratio(float(rm[down].mean()), float(bm[down].mean())) if down.any() else float("nan")
 
 
 def monthly_hit_rate(returns: pd.Series, baseline: pd.Series) -> float:
-    """Fraction of calendar months in which the strategy beat the baseline."""
-    rm, bm = monthly_returns(returns), monthly_returns(baseline)
-    return float((rm > bm).mean()) if len(rm) else float("nan")
+    """Fraction of calendar months in which the strategy beat the baseline (a tie is a miss)."""
+    pair = _monthly_pair(returns, baseline)
+    if pair is None:
+        return float("nan")
+    rm, bm = pair
+    return float((rm > bm).mean())
 
 
 def annual_turnover(event_turnover: np.ndarray | pd.Series, n_days: int) -> float:
-    """Sum of one-way turnover per event divided by the years in the run (``n_days / 252``)."""
-    if n_days <= 0:
+    """Sum of one-way turnover per event divided by the years in the run (``n_days / 252``).
+
+    One-way turnover of an event is half its traded notional over the pre-trade value, so the
+    first investment from cash counts 0.5 and a full switch between two names counts 1.
+    """
+    if n_days <= 0 or _has_nan(event_turnover):
         return float("nan")
     return float(np.sum(_arr(event_turnover))) / (n_days / P)
 
@@ -232,6 +268,7 @@ def metrics_table(
     turnover: pd.DataFrame,
     fees: pd.Series,
     baseline: str = "baseline",
+    references: tuple[str, ...] = (),
     risk_free: float = 0.0,
 ) -> pd.DataFrame:
     """Every metric for every column of ``returns`` against ``returns[baseline]``.
@@ -241,16 +278,25 @@ def metrics_table(
     returns : DataFrame, shape (n_days, n_variants)
         Daily returns (`daily_returns`), DatetimeIndex; includes the ``baseline`` column.
     turnover : DataFrame, shape (n_events, n_variants)
-        One-way turnover per event.
+        One-way turnover per event (NaN where a variant has no event on that date).
     fees : Series
         Fees paid per variant (currency).
+    baseline : str
+        Column every relative metric compares with.
+    references : tuple of str
+        Columns that are reference rows (e.g. ``ref_SPY``), not strategies: listed after the
+        baseline, in this order.
+    risk_free : float
+        Annual risk-free rate for Sharpe, Sortino and alpha.
 
     Returns
     -------
-    DataFrame, shape (n_variants, len(METRIC_NAMES)), index named ``strategy``; the baseline last.
+    DataFrame, shape (n_variants, len(METRIC_NAMES)), index named ``strategy``: the strategies in
+    column order, then the baseline, then the references.
     """
     base = returns[baseline]
-    order = [c for c in returns.columns if c != baseline] + [baseline]
+    last = [baseline, *references]
+    order = [c for c in returns.columns if c not in last] + last
     rows = {}
     for name in order:
         r = returns[name]

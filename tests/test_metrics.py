@@ -7,6 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from backtest import metrics as m
 
@@ -85,9 +88,116 @@ def test_annual_turnover() -> None:
     assert m.annual_turnover(np.array([0.5, 0.1, 0.2, 0.2]), 504) == pytest.approx(0.5)
 
 
-def test_fees_never_raise_cagr() -> None:
-    rng = np.random.default_rng(3)
-    r = rng.normal(0.0005, 0.01, 500)
-    net = r.copy()
-    net[::21] -= 0.001  # a fee on each rebalance day
-    assert m.cagr(net) < m.cagr(r)
+@settings(max_examples=100, deadline=None)
+@given(
+    gross=hnp.arrays(float, st.integers(1, 300), elements=st.floats(-0.5, 0.5)),
+    cost=st.floats(0.0, 0.01),
+    every=st.integers(1, 30),
+)
+def test_costs_never_raise_cagr_or_total_return(gross: np.ndarray, cost: float, every: int) -> None:
+    net = gross.copy()
+    net[::every] = (1.0 + net[::every]) * (1.0 - cost) - 1.0  # fee as a fraction of the value
+    assert m.cagr(net) <= m.cagr(gross) + 1e-12
+    assert m.total_return(net) <= m.total_return(gross) + 1e-12
+
+
+def test_excess_cagr_hand_worked() -> None:
+    r = np.full(252, 0.001)  # 1.001**252 - 1 a year
+    b = np.full(252, -0.0005)
+    assert m.excess_cagr(r, b) == pytest.approx((1.001**252 - 1) - (0.9995**252 - 1))
+
+
+def test_risk_free_rate_moves_sharpe_sortino_and_alpha_as_defined() -> None:
+    r = np.array([0.01, -0.02, 0.03, 0.0])
+    x = r - 0.0252 / 252  # 0.0001 a day
+    mean, std = float(np.mean(x)), float(np.std(x, ddof=1))
+    assert m.sharpe_ratio(r, 0.0252) == pytest.approx(mean / std * math.sqrt(252))
+    downside = math.sqrt(np.mean(np.minimum(x, 0.0) ** 2))
+    assert m.sortino_ratio(r, 0.0252) == pytest.approx(mean * 252 / (downside * math.sqrt(252)))
+    b = np.array([0.01, -0.01, 0.02, 0.0])
+    # x_r = 2 b + 0.001 - rf_d and x_b = b - rf_d, beta 2, so
+    # mean(x_r) - 2 mean(x_b) = 0.001 - rf_d + 2 rf_d = 0.001 + rf_d (rf_d = 0.0001)
+    assert m.alpha(2.0 * b + 0.001, b, 0.0252) == pytest.approx((0.001 + 0.0001) * 252)
+
+
+def test_monthly_returns_compound_within_calendar_months() -> None:
+    idx = pd.to_datetime(["2024-01-30", "2024-01-31", "2024-02-01", "2024-03-29"])
+    months = m.monthly_returns(pd.Series([0.1, 0.1, -0.5, 0.2], index=idx))
+    assert months.tolist() == pytest.approx([0.21, -0.5, 0.2])
+    assert [str(p) for p in months.index] == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_cagr_of_a_wiped_out_portfolio_is_minus_one() -> None:
+    assert m.cagr(np.array([0.1, -1.0])) == -1.0
+    assert m.max_drawdown(np.array([0.1, -1.0])) == pytest.approx(-1.0)
+
+
+def test_nan_anywhere_gives_nan_everywhere() -> None:
+    idx = pd.bdate_range("2024-01-01", periods=6)
+    r = pd.Series([0.01, np.nan, 0.02, -0.01, 0.0, 0.01], index=idx)
+    b = pd.Series([0.01, 0.02, -0.02, 0.01, 0.0, 0.01], index=idx)
+    one_arg = [m.total_return, m.cagr, m.annual_volatility, m.sharpe_ratio, m.sortino_ratio,
+               m.max_drawdown, m.calmar_ratio]  # fmt: skip
+    two_args = [m.excess_cagr, m.tracking_error, m.information_ratio, m.beta, m.alpha,
+                m.correlation, m.up_capture, m.down_capture, m.monthly_hit_rate]  # fmt: skip
+    for metric in one_arg:
+        assert math.isnan(metric(r)), metric.__name__
+    for metric2 in two_args:
+        assert math.isnan(metric2(r, b)), metric2.__name__
+        assert math.isnan(metric2(b, r)), metric2.__name__
+    assert math.isnan(m.annual_turnover(np.array([0.5, np.nan]), 10))
+
+
+def test_empty_and_single_day_inputs_give_nan_not_errors() -> None:
+    empty = pd.Series([], dtype=float, index=pd.DatetimeIndex([]))
+    for metric in (m.total_return, m.cagr, m.max_drawdown, m.annual_volatility, m.sharpe_ratio):
+        assert math.isnan(metric(empty)), metric.__name__
+    for metric2 in (m.up_capture, m.down_capture, m.monthly_hit_rate, m.tracking_error, m.beta):
+        assert math.isnan(metric2(empty, empty)), metric2.__name__
+    one = pd.Series([0.01], index=pd.DatetimeIndex(["2024-01-02"]))
+    assert m.total_return(one) == pytest.approx(0.01)
+    for metric2 in (m.tracking_error, m.information_ratio, m.beta, m.alpha, m.correlation):
+        assert math.isnan(metric2(one, one)), metric2.__name__
+    assert math.isnan(m.annual_turnover(np.array([0.5]), 0))
+
+
+def test_ratios_without_a_denominator_are_nan() -> None:
+    rising = np.array([0.01, 0.02, 0.005])
+    assert math.isnan(m.sortino_ratio(rising))  # no losing day
+    assert math.isnan(m.calmar_ratio(rising))  # no drawdown
+    idx = pd.to_datetime(["2024-01-10", "2024-02-10"])
+    up_only = pd.Series([0.1, 0.2], index=idx)
+    assert math.isnan(m.down_capture(up_only, up_only))
+    assert m.up_capture(up_only, up_only) == pytest.approx(1.0)
+
+
+def _frame(columns: dict[str, list[float]]) -> pd.DataFrame:
+    idx = pd.to_datetime(["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"])
+    return pd.DataFrame(columns, index=idx)
+
+
+def test_metrics_table_rows_order_and_baseline_identities() -> None:
+    base = [0.01, -0.02, 0.03, 0.005]
+    returns = _frame({"ref_SPY": [0.0, 0.01, -0.01, 0.0], "s": [0.02, -0.01, 0.0, 0.01],
+                      "baseline": base})  # fmt: skip
+    turnover = pd.DataFrame(
+        {"s": [0.5, 0.2], "baseline": [0.5, np.nan], "ref_SPY": [0.5, np.nan]},
+        index=returns.index[[0, 2]],
+    )
+    fees = pd.Series({"s": 12.0, "baseline": 3.0, "ref_SPY": 4.0})
+    table = m.metrics_table(returns, turnover=turnover, fees=fees, references=("ref_SPY",))
+    assert list(table.index) == ["s", "baseline", "ref_SPY"]
+    assert list(table.columns) == list(m.METRIC_NAMES)
+    row = table.loc["baseline"]
+    assert row["tracking_error"] == 0.0
+    assert row["beta"] == pytest.approx(1.0)
+    assert row["correlation"] == pytest.approx(1.0)
+    assert math.isnan(row["information_ratio"])
+    assert row["excess_cagr"] == 0.0
+    assert row["monthly_hit_rate"] == 0.0  # ties lose
+    # s: turnover 0.7 over 4 days -> 0.7 / (4 / 252) a year; fees passed through
+    assert table.loc["s", "annual_turnover"] == pytest.approx(0.7 * 252 / 4)
+    assert table.loc["s", "fees_paid"] == 12.0
+    assert table.loc["ref_SPY", "annual_turnover"] == pytest.approx(0.5 * 252 / 4)
+    growth = 1.02 * 0.99 * 1.0 * 1.01
+    assert table.loc["s", "total_return"] == pytest.approx(growth - 1.0)
