@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -72,38 +73,56 @@ class Strategy(Protocol):
 def eligibility(
     prices: pd.DataFrame,
     events: pd.DataFrame,
-    membership: Mapping[str, tuple[pd.Timestamp | None, pd.Timestamp | None]],
+    membership: Mapping[str, tuple[dt.date | pd.Timestamp | None, dt.date | pd.Timestamp | None]],
     *,
     min_history_days: int = DEFAULT_MIN_HISTORY_DAYS,
 ) -> pd.DataFrame:
     """Return who is eligible at each event (DESIGN section 3).
 
+    A ticker is eligible at an event if its determination date ``t_d`` lies inside its
+    membership window (both ends inclusive) and it has at least ``min_history_days`` non-NaN
+    prices in the rows up to and including ``t_d``. Nothing after ``t_d`` is read.
+
     Parameters
     ----------
     prices : DataFrame, shape (n_days, n_tickers)
-    events : DataFrame from `backtest.schedule.rebalance_events`
+        Aligned adjusted closes, NaN before a listing.
+    events : DataFrame, shape (n_events, >= 3)
+        From `backtest.schedule.rebalance_events`: ``determination_date``,
+        ``effective_date`` and ``determination_row`` (the row of ``t_d`` in ``prices``).
     membership : Mapping
-        ticker -> (member_from, member_until), ``None`` for an open end.
+        ticker -> (member_from, member_until), ``None`` for an open end. A ticker of ``prices``
+        that is not in the mapping is a member at every date.
     min_history_days : int
-        Valid prices needed up to and including ``t_d``.
+        Valid prices needed up to and including ``t_d``, >= 1.
 
     Returns
     -------
-    DataFrame of bool, shape (n_events, n_tickers), index = effective dates.
+    DataFrame of bool, shape (n_events, n_tickers), index = effective dates, columns = the
+    columns of ``prices``.
     """
-    if isinstance(min_history_days, bool) or min_history_days < 1:
+    if (
+        isinstance(min_history_days, bool)
+        or not isinstance(min_history_days, int | np.integer)
+        or min_history_days < 1
+    ):
         raise ConfigError(f"`min_history_days` must be an integer >= 1, got {min_history_days!r}")
+    det_rows = events["determination_row"].to_numpy(dtype=np.int64)
+    if det_rows.size and (det_rows.min() < 0 or det_rows.max() >= len(prices)):
+        raise ConfigError(
+            f"`determination_row` must lie in [0, {len(prices) - 1}] (the rows of `prices`), "
+            f"got {int(det_rows.min())}..{int(det_rows.max())}"
+        )
     counts = np.cumsum(prices.notna().to_numpy(), axis=0)
-    det_rows = events["determination_row"].to_numpy()
     enough = counts[det_rows] >= min_history_days
     det_dates = pd.DatetimeIndex(events["determination_date"])
     member = np.ones_like(enough, dtype=bool)
     for j, ticker in enumerate(prices.columns):
         start, end = membership.get(ticker, (None, None))
         if start is not None:
-            member[:, j] &= det_dates >= start
+            member[:, j] &= det_dates >= pd.Timestamp(start)
         if end is not None:
-            member[:, j] &= det_dates <= end
+            member[:, j] &= det_dates <= pd.Timestamp(end)
     return pd.DataFrame(
         enough & member,
         index=pd.DatetimeIndex(events["effective_date"], name="effective_date"),

@@ -355,3 +355,116 @@ def test_a_user_csv_replaces_the_packaged_series(tmp_path: Path) -> None:
     assert signal.name == str(path)
     assert signal.share_at(["2022-02-28", "2022-03-01", "2023-03-01"]).tolist()[1:] == [0.9, 0.7]
     assert signal.sha256 != load_signal("default").sha256
+
+
+# --- the run reads the signal at t_d; a user CSV replaces the packaged series -----------------
+
+
+def _demo_run(series: str) -> tuple[pd.Series, str]:
+    """Share per event (index = effective dates) and the manifest's signal hash of a demo run."""
+    from backtest.config import parse_config
+    from backtest.runner import run
+
+    config = parse_config(
+        {
+            "run": {"start": "2023-10-02", "end": "2024-04-30"},
+            "signal": {"series": series},
+            "strategies": [{"name": "p", "kind": "proportional", "edge_fraction": 0.25}],
+        }
+    )
+    result = run(config)
+    assert result.universe.name == "compute_layer"
+    assert result.manifest["look_ahead"] is False
+    return result.share, str(result.manifest["signal_sha256"])
+
+
+def test_the_default_run_reads_the_default_series_at_t_d() -> None:
+    share, _ = _demo_run("default")
+    # monthly events on the first business day, t_d one business day before: the 2023 estimate
+    # (usable 2024-02-21) first shows at the 2024-03-01 event (t_d 2024-02-29)
+    assert share.loc["2024-02-01"] == 0.48
+    assert share.loc["2024-03-01"] == 0.38
+    assert share.loc["2024-04-01"] == 0.38
+
+
+def test_a_user_csv_drives_the_run(tmp_path: Path) -> None:
+    import hashlib
+
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        _HEADER + "2023,0.9,2023-01-01,estimate,desk\n2024,0.1,2024-01-31,estimate,desk\n"
+    )
+    share, sha256 = _demo_run(str(path))
+    assert share.loc[:"2024-01-02"].eq(0.9).all()  # t_d 2023-12-29 and before
+    assert share.loc["2024-02-01":].eq(0.1).all()  # t_d 2024-01-31: usable that day
+    assert sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- backtest signal ---------------------------------------------------------------------------
+
+
+def _cli(argv: list[str]) -> int:
+    from backtest.cli import main
+
+    return main(argv)
+
+
+def test_cli_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(["signal", "list"]) == 0
+    rows = {line.split()[0]: line.split()[1] for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows == {
+        "broad_definition": "13",
+        "constant_50": "13",
+        "default": "21",
+        "fast_shift": "13",
+        "slow_shift": "13",
+    }
+
+
+def test_cli_show_as_of(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(["signal", "show", "--as-of", "2024-02-20"]) == 0
+    out = capsys.readouterr().out
+    assert "12 of 21 vintages usable" in out
+    assert "2024-02-21" not in out.split("\n\n")[1]  # the 2023 estimate is not listed yet
+    assert "point-in-time 0.480; hindsight 0.420 (contains look-ahead)" in out
+    assert _cli(["signal", "show", "--as-of", "2025-12-01", "--horizon", "1"]) == 0
+    assert "point-in-time 0.580" in capsys.readouterr().out
+
+
+def test_cli_show_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    png = tmp_path / "paths.png"
+    assert _cli(["signal", "show", "--series", "slow_shift", "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {png}" in capsys.readouterr().out
+    before = png.read_bytes()
+    assert _cli(["signal", "show", "--plot", str(png)]) == 2  # never overwritten silently
+    assert "exists; pass --force" in capsys.readouterr().err
+    assert png.read_bytes() == before
+    assert _cli(["signal", "show", "--plot", str(png), "--force"]) == 0
+    assert list(tmp_path.iterdir()) == [png]  # no temporary file left behind
+
+
+def test_plot_paths_are_the_two_modes(tmp_path: Path) -> None:
+    from backtest.cli.signal import plot_paths
+
+    paths = plot_paths(load_signal("default"), tmp_path / "p.png")
+    assert paths.loc["2016-06-01"].tolist() == [0.30, 0.277]
+    assert paths.loc["2024-02-20"].tolist() == [0.48, 0.42]  # hindsight: 2024 final
+    assert paths.index[0] == pd.Timestamp("2015-01-01")
+    assert paths.index[-1] == pd.Timestamp("2027-12-31")
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["--series", "nope"], "unknown signal series `nope`"),
+        (["--as-of", "yesterday"], "`--as-of` must be a date (YYYY-MM-DD), got 'yesterday'"),
+        (["--plot", "out.jpg"], "`--plot` must name a .png file"),
+        (["--horizon", "-1"], "`horizon` must be an integer >= 0, got -1"),
+    ],
+)
+def test_cli_show_bad_input(
+    argv: list[str], match: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(["signal", "show", *argv]) == 2
+    assert match in capsys.readouterr().err

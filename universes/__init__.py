@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from backtest.constants import BUCKETS
 from backtest.errors import ConfigError
@@ -26,6 +29,7 @@ _MEMBER_KEYS = {
     "note",
 }
 _REQUIRED_MEMBER_KEYS = ("ticker", "name", "bucket", "currency", "note")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +93,31 @@ class Universe:
         """Map ticker -> exposure score."""
         return {m.ticker: m.exposure for m in self.members}
 
+    @property
+    def currencies(self) -> dict[str, str]:
+        """Map ticker -> listing currency."""
+        return {m.ticker: m.currency for m in self.members}
+
+    def by_bucket(self) -> dict[str, list[Member]]:
+        """Members per bucket, buckets in reporting order (gpu, asic, edge), tickers sorted."""
+        return {
+            b: sorted((m for m in self.members if m.bucket == b), key=lambda m: m.ticker)
+            for b in BUCKETS
+        }
+
+    def membership(self) -> dict[str, tuple[pd.Timestamp | None, pd.Timestamp | None]]:
+        """Map ticker -> (member_from, member_until) as Timestamps, ``None`` for an open end.
+
+        The shape `backtest.context.eligibility` takes.
+        """
+        return {
+            m.ticker: (
+                pd.Timestamp(m.member_from) if m.member_from is not None else None,
+                pd.Timestamp(m.member_until) if m.member_until is not None else None,
+            )
+            for m in self.members
+        }
+
     def member(self, ticker: str) -> Member:
         """Return the member with ``ticker``."""
         for m in self.members:
@@ -106,6 +135,9 @@ def known_universes() -> list[str]:
 def load_universe(name_or_path: str | Path) -> Universe:
     """Load and validate a universe by packaged name or by file path.
 
+    A `Path`, or a string that ends in ``.toml`` or contains a path separator, is a file; any
+    other string is the name of a packaged universe (`known_universes`).
+
     Raises
     ------
     ConfigError
@@ -113,7 +145,8 @@ def load_universe(name_or_path: str | Path) -> Universe:
         bucket, an exposure outside (0, 1] or a membership window that ends before it starts.
     """
     text_path = str(name_or_path)
-    if text_path.endswith(".toml") or Path(text_path).exists():
+    is_path = isinstance(name_or_path, Path) or text_path.endswith(".toml")
+    if is_path or "/" in text_path or "\\" in text_path:
         path = Path(text_path)
         if not path.is_file():
             raise ConfigError(f"universe file `{path}` does not exist")
@@ -122,7 +155,10 @@ def load_universe(name_or_path: str | Path) -> Universe:
     else:
         known = known_universes()
         if text_path not in known:
-            raise ConfigError(f"unknown universe `{text_path}`; known: {', '.join(known)}")
+            raise ConfigError(
+                f"unknown universe `{text_path}`; known: {', '.join(known)} "
+                f"(or the path of a .toml file)"
+            )
         raw_bytes = resources.files(__name__).joinpath(f"{text_path}.toml").read_bytes()
         label = f"{text_path}.toml"
     try:
@@ -138,8 +174,8 @@ def _parse_universe(raw: dict[str, Any], label: str) -> Universe:
         raise ConfigError(
             f"{label}: unknown key `{unknown[0]}`; allowed: {', '.join(sorted(_TOP_KEYS))}"
         )
-    for key in ("name", "baseline"):
-        if not isinstance(raw.get(key), str) or not raw[key]:
+    for key in ("name", "description", "baseline"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise ConfigError(f"{label}: `{key}` must be a non-empty string, got {raw.get(key)!r}")
     members_raw = raw.get("members")
     if not isinstance(members_raw, list) or not members_raw:
@@ -154,7 +190,7 @@ def _parse_universe(raw: dict[str, Any], label: str) -> Universe:
         members.append(member)
     return Universe(
         name=raw["name"],
-        description=str(raw.get("description", "")),
+        description=raw["description"],
         baseline=raw["baseline"],
         members=tuple(members),
         source=label,
@@ -164,6 +200,8 @@ def _parse_universe(raw: dict[str, Any], label: str) -> Universe:
 def _parse_member(item: Any, where: str) -> Member:
     if not isinstance(item, dict):
         raise ConfigError(f"{where}: must be a table, got {item!r}")
+    if isinstance(item.get("ticker"), str) and item["ticker"].strip():
+        where = f"{where} ({item['ticker']})"
     unknown = sorted(set(item) - _MEMBER_KEYS)
     if unknown:
         raise ConfigError(
@@ -173,10 +211,14 @@ def _parse_member(item: Any, where: str) -> Member:
         if not isinstance(item.get(key), str) or not item[key].strip():
             raise ConfigError(f"{where}: `{key}` must be a non-empty string, got {item.get(key)!r}")
     ticker = item["ticker"]
-    where = f"{where} ({ticker})"
     if item["bucket"] not in BUCKETS:
         raise ConfigError(
             f"{where}: `bucket` must be one of {', '.join(BUCKETS)}, got {item['bucket']!r}"
+        )
+    if not _CURRENCY.match(item["currency"]):
+        raise ConfigError(
+            f"{where}: `currency` must be an ISO 4217 code of three capital letters (USD, TWD), "
+            f"got {item['currency']!r}"
         )
     exposure = item.get("exposure", 1.0)
     if isinstance(exposure, bool) or not isinstance(exposure, int | float):
