@@ -59,6 +59,8 @@ class DataConfig:
     sha256: str | None = None
     cache_dir: str | None = None
     offline: bool = False
+    allow_missing: bool = False
+    fx: Mapping[str, str] = field(default_factory=dict)
     max_fill_days: int = DEFAULT_MAX_FILL_DAYS
     min_history_days: int = DEFAULT_MIN_HISTORY_DAYS
 

@@ -19,6 +19,7 @@ from backtest.config import Config, config_hash, resolved_config
 from backtest.constants import SYNTHETIC_LABEL
 from backtest.context import Context, eligibility
 from backtest.data.factory import make_provider
+from backtest.data.fx import data_provenance, load_usd_prices
 from backtest.data.providers import PriceProvider
 from backtest.data.validate import AlignmentReport, align_prices
 from backtest.engine import Simulation, simulate
@@ -104,13 +105,22 @@ def run(config: Config, *, provider: PriceProvider | None = None) -> Result:
     universe = load_universe(config.universe)
     provider = provider or make_provider(config)
     tickers = sorted(set(universe.tickers) | {config.baseline})
-    raw = provider.load(tickers, config.run.start, config.run.end)
+    raw = load_usd_prices(
+        provider,
+        tickers=tickers,
+        members=universe.members,
+        fx_spec=config.data.fx,
+        start=config.run.start,
+        end=config.run.end,
+    )
+    provenance = data_provenance(provider)
     prices, alignment = align_prices(
         raw,
         baseline=config.baseline,
         start=config.run.start,
         end=config.run.end,
         max_fill_days=config.data.max_fill_days,
+        allow_missing=provenance.get("missing_tickers", ()),
     )
     prices = prices[tickers]
     events = rebalance_events(
@@ -185,6 +195,7 @@ def run(config: Config, *, provider: PriceProvider | None = None) -> Result:
         "config": resolved_config(config),
         "config_sha256": config_hash(config),
         "data_source": provider.name,
+        "data_provenance": provenance,
         "data_sha256": prices_sha256(prices),
         "signal_sha256": signal.sha256,
         "versions": _versions(),

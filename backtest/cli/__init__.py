@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from backtest.cli import data as data_command
 from backtest.cli import run as run_command
 from backtest.cli import signal as signal_command
 from backtest.cli import universes as universes_command
@@ -17,7 +18,7 @@ from backtest.errors import BacktestError
 
 __all__ = ["main"]
 
-_COMMANDS = (run_command, universes_command, signal_command)
+_COMMANDS = (run_command, universes_command, signal_command, data_command)
 """Command modules, each with ``register(subparsers)``; written out by hand."""
 
 

@@ -1,7 +1,8 @@
-"""Pick the `PriceProvider` a config names."""
+"""Pick the `PriceProvider` a config names, resolving its paths against the config's folder."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backtest.data.providers import PriceProvider
@@ -10,14 +11,68 @@ from backtest.errors import ConfigError
 if TYPE_CHECKING:
     from backtest.config import Config
 
-__all__ = ["make_provider"]
+__all__ = ["make_provider", "resolve_path"]
+
+_SOURCES = ("demo", "files", "snapshot", "yahoo")
+
+
+def resolve_path(value: str, config_path: str) -> Path:
+    """Resolve ``value`` against the folder of ``config_path`` (``<inline>``: the working dir)."""
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    base = Path.cwd() if config_path == "<inline>" else Path(config_path).resolve().parent
+    return (base / path).resolve()
 
 
 def make_provider(config: Config) -> PriceProvider:
     """Return the price provider named by ``config.data.source``."""
-    source = config.data.source
+    data = config.data
+    source = data.source
     if source == "demo":
         from backtest.data.demo import DemoProvider
 
         return DemoProvider()
-    raise ConfigError(f"`data.source` {source!r} is not available yet; available: demo")
+    if source == "files":
+        from backtest.data.files import FilesProvider
+
+        if not data.dir:
+            raise ConfigError(
+                f'{config.path}: `data.dir` is required when `data.source` is "files"'
+            )
+        return FilesProvider(
+            path=resolve_path(data.dir, config.path), allow_missing=data.allow_missing
+        )
+    if source == "snapshot":
+        from backtest.data.snapshot import SnapshotProvider
+
+        if not data.snapshot:
+            raise ConfigError(
+                f'{config.path}: `data.snapshot` is required when `data.source` is "snapshot"'
+            )
+        return SnapshotProvider(
+            path=resolve_path(data.snapshot, config.path),
+            sha256=data.sha256,
+            allow_missing=data.allow_missing,
+        )
+    if source == "yahoo":
+        return _yahoo_provider(config)
+    raise ConfigError(f"`data.source` {source!r} is unknown; available: {', '.join(_SOURCES)}")
+
+
+def _yahoo_provider(config: Config) -> PriceProvider:
+    from backtest.data.cache import PriceCache, default_cache_dir
+    from backtest.data.cached import CachedProvider
+    from backtest.data.yahoo import YahooFetcher, yfinance_version
+
+    data = config.data
+    explicit = resolve_path(data.cache_dir, config.path) if data.cache_dir else None
+    root = default_cache_dir(explicit)
+    return CachedProvider(
+        cache=PriceCache(root=root),
+        fetcher=YahooFetcher(yfinance_cache_dir=root / "yfinance"),
+        offline=data.offline,
+        allow_missing=data.allow_missing,
+        versions={"yfinance": yfinance_version()},
+        name="yahoo",
+    )

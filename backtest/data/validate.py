@@ -10,7 +10,9 @@ dates unique and ascending.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,14 @@ import pandas as pd
 from backtest.constants import DEFAULT_MAX_FILL_DAYS
 from backtest.errors import DataError
 
-__all__ = ["AlignmentReport", "FilledGap", "align_prices", "check_raw_panel"]
+__all__ = [
+    "AlignmentReport",
+    "FilledGap",
+    "align_prices",
+    "as_dates",
+    "check_raw_panel",
+    "check_series",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +54,53 @@ def _fmt_dates(index: pd.DatetimeIndex, limit: int = 5) -> str:
     return shown + more
 
 
+def as_dates(values: Any) -> pd.DatetimeIndex:
+    """Return ``values`` as the canonical date index: tz-naive, nanosecond unit, named ``date``.
+
+    One unit everywhere keeps hashes of a panel (``asi8`` bytes) independent of which provider
+    or file format produced it.
+    """
+    index = pd.DatetimeIndex(values)
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    return pd.DatetimeIndex(index.as_unit("ns").to_numpy(), name="date")  # drops any freq
+
+
+def check_series(series: pd.Series, *, ticker: str, source: str) -> None:
+    """Raise `DataError` unless one ticker's dates are unique and ascending and prices finite > 0.
+
+    Parameters
+    ----------
+    series : Series, shape (n_days,)
+        Prices indexed by date; NaN means "no price that day".
+    ticker, source : str
+        Named in the error message (``source`` is the file or service the prices came from).
+    """
+    index = series.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise DataError(f"{source}: dates of `{ticker}` must be dates, got {type(index).__name__}")
+    duplicated = index[index.duplicated()]
+    if len(duplicated):
+        raise DataError(
+            f"{source}: dates of `{ticker}` must be unique; duplicated: {_fmt_dates(duplicated)}"
+        )
+    if not index.is_monotonic_increasing:
+        steps = np.flatnonzero(np.diff(index.asi8) < 0)
+        raise DataError(
+            f"{source}: dates of `{ticker}` must be ascending; out of order at "
+            f"{_fmt_dates(index[steps + 1])}"
+        )
+    if not pd.api.types.is_numeric_dtype(series):
+        raise DataError(f"{source}: prices of `{ticker}` must be numbers, got dtype {series.dtype}")
+    values = series.to_numpy(dtype=float)
+    bad = ~np.isnan(values) & (~np.isfinite(values) | (values <= 0.0))
+    if bad.any():
+        raise DataError(
+            f"{source}: prices of `{ticker}` must be finite and > 0; got "
+            f"{float(values[bad][0])!r} on {_fmt_dates(index[bad])}"
+        )
+
+
 def check_raw_panel(raw: pd.DataFrame) -> None:
     """Raise `DataError` unless dates are unique and ascending and every price is finite > 0.
 
@@ -69,7 +125,7 @@ def check_raw_panel(raw: pd.DataFrame) -> None:
         if bad.any():
             where = raw.index[bad]
             raise DataError(
-                f"prices of `{ticker}` must be finite and > 0; got {values[bad][0]!r} on "
+                f"prices of `{ticker}` must be finite and > 0; got {float(values[bad][0])!r} on "
                 f"{_fmt_dates(where)}"
             )
 
@@ -81,6 +137,7 @@ def align_prices(
     start: dt.date,
     end: dt.date,
     max_fill_days: int = DEFAULT_MAX_FILL_DAYS,
+    allow_missing: Collection[str] = (),
 ) -> tuple[pd.DataFrame, AlignmentReport]:
     """Validate ``raw`` and align it to the baseline's trading calendar.
 
@@ -94,6 +151,10 @@ def align_prices(
         Inclusive run window.
     max_fill_days : int
         Longest missing run inside a listing that is forward-filled.
+    allow_missing : collection of str
+        Tickers allowed to have no price at all in the window (the provider could not get
+        them and the config allows missing members); they stay all-NaN. Any other ticker
+        without a price is a `DataError`.
 
     Returns
     -------
@@ -121,6 +182,9 @@ def align_prices(
         values = aligned[ticker].to_numpy(dtype=float)
         valid = np.flatnonzero(~np.isnan(values))
         if len(valid) == 0:
+            if ticker in allow_missing and ticker != baseline:
+                columns[ticker] = values
+                continue
             raise DataError(
                 f"`{ticker}` has no price on the {baseline} calendar between {start} and {end}"
             )
