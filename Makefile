@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean setup
+.PHONY: demo test lint format bench clean setup check golden
 
 setup: $(STAMP)
 
@@ -28,6 +28,28 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The CI methodology gate: re-run each gated config and compare it with its golden file
+# (exit 1 on drift, 2 on error). `make golden` regenerates the golden files on purpose (it
+# prints what moved first): review `git diff results/golden/` before committing.
+GATED := demo
+ifneq ($(wildcard ../shared/data/prices/NVDA.csv),)
+GATED += shared-files
+else
+$(info note: ../shared/data/prices is absent: the shared-files gate is skipped)
+endif
+
+check: $(STAMP)
+	@for name in $(GATED); do \
+		echo "== backtest check configs/$$name.toml"; \
+		$(BIN)/backtest check configs/$$name.toml --golden results/golden/$$name.json || exit $$?; \
+	done
+
+golden: $(STAMP)
+	@for name in $(GATED); do \
+		$(BIN)/backtest check configs/$$name.toml --golden results/golden/$$name.json --update \
+			|| exit $$?; \
+	done
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -1,0 +1,149 @@
+"""Flags shared by the commands: config overrides, ``--json`` output and TTY-only progress.
+
+Every command that runs a config takes the same override flags (`add_override_flags`) and
+applies them with `apply_overrides`, so ``--source files --data-dir DIR`` means the same thing
+to ``run``, ``check``, ``sweep`` and ``config show``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any, TextIO, get_args
+
+from backtest.config import Config, DataSource, load_config
+from backtest.errors import ConfigError
+
+__all__ = [
+    "add_json_flag",
+    "add_override_flags",
+    "apply_overrides",
+    "load_with_overrides",
+    "print_json",
+    "progress_enabled",
+    "run_quietly",
+    "write_text_atomic",
+]
+
+
+def add_override_flags(parser: argparse.ArgumentParser, *, out: bool = True) -> None:
+    """Add ``--name --source --data-dir --start --end`` (and ``--out`` unless ``out=False``)."""
+    group = parser.add_argument_group("config overrides (a flag wins over the config file)")
+    group.add_argument("--name", help="run name (overrides run.name)")
+    group.add_argument(
+        "--source", choices=get_args(DataSource), help="price source (overrides data.source)"
+    )
+    group.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="folder of per-ticker price files, relative to the working directory "
+        "(overrides data.dir)",
+    )
+    group.add_argument("--start", metavar="YYYY-MM-DD", help="first day (overrides run.start)")
+    group.add_argument("--end", metavar="YYYY-MM-DD", help="last day (overrides run.end)")
+    if out:
+        group.add_argument(
+            "--out", default="results", help="parent folder of run folders (default: results)"
+        )
+
+
+def _date(value: str, flag: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"`{flag}` must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
+    """Return ``config`` with the override flags present in ``args`` applied (and validated)."""
+    run_changes: dict[str, Any] = {}
+    data_changes: dict[str, Any] = {}
+    if getattr(args, "name", None):
+        run_changes["name"] = args.name
+    if getattr(args, "start", None):
+        run_changes["start"] = _date(args.start, "--start")
+    if getattr(args, "end", None):
+        run_changes["end"] = _date(args.end, "--end")
+    if getattr(args, "source", None):
+        data_changes["source"] = args.source
+    if getattr(args, "data_dir", None):  # a flag path is relative to the working directory
+        data_changes["dir"] = str(Path(args.data_dir).resolve())
+    if not run_changes and not data_changes:
+        return config
+    try:
+        return dataclasses.replace(
+            config,
+            run=dataclasses.replace(config.run, **run_changes),
+            data=dataclasses.replace(config.data, **data_changes),
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{config.path} with command-line overrides: {exc}") from exc
+
+
+def load_with_overrides(path: str, args: argparse.Namespace) -> Config:
+    """`load_config` then `apply_overrides`."""
+    return apply_overrides(load_config(path), args)
+
+
+def add_json_flag(parser: argparse.ArgumentParser, what: str = "the result") -> None:
+    """Add ``--json``: print ``what`` as JSON on stdout instead of text."""
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON on stdout")
+
+
+def print_json(payload: Any, stream: TextIO | None = None) -> None:
+    """Print ``payload`` as indented JSON (NaN as null, infinities as strings) on a line."""
+    print(json.dumps(_nan_to_none(payload), indent=2, sort_keys=False), file=stream or sys.stdout)
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if value != value else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nan_to_none(v) for v in value]
+    return value
+
+
+def progress_enabled(stream: TextIO | None = None) -> bool:
+    """Whether to draw progress bars: only when ``stream`` (default stderr) is a terminal."""
+    target = stream or sys.stderr
+    return bool(getattr(target, "isatty", lambda: False)())
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    import os
+    import tempfile
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def run_quietly(config: Config) -> Any:
+    """`backtest.runner.run` with its warnings printed as ``warning: ...`` lines on stderr."""
+    import warnings
+
+    from backtest.runner import run
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        result = run(config)
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    return result
