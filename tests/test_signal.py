@@ -400,6 +400,23 @@ def test_a_user_csv_drives_the_run(tmp_path: Path) -> None:
     assert sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_a_hindsight_run_is_flagged_and_warns() -> None:
+    from backtest.config import parse_config
+    from backtest.runner import run
+
+    config = parse_config(
+        {
+            "run": {"start": "2024-04-01", "end": "2024-09-30"},
+            "signal": {"mode": "hindsight"},
+            "strategies": [{"name": "p", "kind": "proportional", "edge_fraction": 0.25}],
+        }
+    )
+    with pytest.warns(UserWarning, match="look-ahead"):
+        result = run(config)
+    assert result.manifest["look_ahead"] is True
+    assert result.share.eq(0.42).all()  # 2024's final vintage from 2024-01-01, before 2024-08-28
+
+
 # --- backtest signal ---------------------------------------------------------------------------
 
 
