@@ -294,3 +294,13 @@ def test_report_json_lists_moved_weights_only_and_is_plain() -> None:
         if m["strategy"] == "baseline" and m["metric"] == "information_ratio"
     ]
     assert ir[0]["golden"] is None and not math.isnan(ir[0]["allowed"])
+
+
+def test_the_example_tolerance_file_loads_and_resolves() -> None:
+    from tests.conftest import REPO
+
+    tols = load_tolerances(REPO / "examples" / "tolerances.toml")
+    assert tols.for_metric("proportional", "cagr") == Tolerance(abs_tol=1e-4, rel_tol=1e-6)
+    assert tols.for_metric("proportional", "fees_paid") == Tolerance(abs_tol=1.0, rel_tol=0.0)
+    assert math.isinf(tols.for_metric("baseline", "monthly_hit_rate").abs_tol)
+    assert tols.for_weights("baseline") == Tolerance(abs_tol=1e-6, rel_tol=0.0)

@@ -178,6 +178,7 @@ def test_source_files_with_data_dir_works_with_the_default_config(
     ("argv", "expected"),
     [
         (["run"], "backtest run: error: the following arguments are required: config"),
+        ([], "backtest: error: the following arguments are required: COMMAND"),
         (["nosuch"], "backtest: error: argument COMMAND: invalid choice: 'nosuch'"),
         (
             ["check", "x.toml"],
@@ -506,3 +507,21 @@ def test_compare_identical_configs_and_errors(
     assert "<h2>" in html.read_text()
     assert main(["compare", str(short_config), str(tmp_path / "missing")]) == 2
     assert "is neither a config file nor a results folder" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- examples
+
+
+def test_notebook_example_runs_from_the_repository_root() -> None:
+    notebook = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "notebook.py")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert notebook.returncode == 0, notebook.stderr
+    assert "## Compare `10 bps` → `25 bps`" in notebook.stdout
+    assert "| proportional | fees_paid |" in notebook.stdout
+    assert "## backtest check `demo`" in notebook.stdout
