@@ -1,15 +1,53 @@
-"""Strategy library: one scheme per module, registered by hand below."""
+"""Strategy library: one scheme per module, registered by hand below.
+
+`REGISTRY` maps a config ``kind`` to a scheme; `CONSTRAINTS` maps a constraint ``kind`` (an
+entry of a strategy's ``constraints`` list in the config) to a wrapper taking ``inner``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from backtest.context import Context, Strategy
+from strategies.batch import linear_tilt_batch
+from strategies.constraints import BucketBounds, Capped, MinWeight
+from strategies.diversified import Diversified2550
+from strategies.equal_weight import EqualWeight
+from strategies.linear_tilt import LinearTilt
+from strategies.nvda_only import NvdaOnly
 from strategies.proportional import ProportionalTilt
+from strategies.static import StaticBuckets
 
-__all__ = ["REGISTRY", "Context", "ProportionalTilt", "Strategy"]
+__all__ = [
+    "CONSTRAINTS",
+    "REGISTRY",
+    "BucketBounds",
+    "Capped",
+    "Context",
+    "Diversified2550",
+    "EqualWeight",
+    "LinearTilt",
+    "MinWeight",
+    "NvdaOnly",
+    "ProportionalTilt",
+    "StaticBuckets",
+    "Strategy",
+    "linear_tilt_batch",
+]
 
 REGISTRY: dict[str, type[Any]] = {
+    "equal_weight": EqualWeight,
+    "static": StaticBuckets,
     "proportional": ProportionalTilt,
+    "linear_tilt": LinearTilt,
+    "nvda_only": NvdaOnly,
 }
 """Config ``kind`` -> strategy class."""
+
+CONSTRAINTS: dict[str, type[Any]] = {
+    "capped": Capped,
+    "bucket_bounds": BucketBounds,
+    "diversified_2550": Diversified2550,
+    "min_weight": MinWeight,
+}
+"""Constraint ``kind`` -> wrapper class (its first field is ``inner``)."""

@@ -1,7 +1,17 @@
-"""Shared stage: spread bucket weights over the eligible members of each bucket."""
+"""Shared stage: spread bucket weights over the eligible members of each bucket.
+
+Within a bucket, eligible member ``i`` gets the fraction ``score_i / sum(scores of the bucket)``
+of the bucket's weight, where the score is 1 (``equal``), the universe ``exposure``, or
+``1 / sigma_i`` (``inverse_volatility``: ``sigma_i`` the standard deviation, ddof 1, of the
+member's daily simple returns over the ``lookback_days`` returns ending at the determination
+row, using the valid ones only). Ineligible members score 0. A bucket with no eligible member
+is *empty*: its weight goes to the other buckets pro rata to their weights
+(``empty_bucket="redistribute"``) or stays in cash (``"cash"``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
@@ -9,33 +19,183 @@ import pandas as pd
 
 from backtest.constants import BUCKETS
 from backtest.context import Context
-from backtest.errors import ConfigError
+from backtest.errors import StrategyError
+from strategies._params import check_choice, check_int
 
-__all__ = ["EmptyBucket", "Within", "check_choice", "spread_buckets"]
+__all__ = [
+    "BucketSplit",
+    "EmptyBucket",
+    "Within",
+    "apply_split",
+    "bucket_split",
+    "bucket_totals",
+    "check_bucket_options",
+    "check_choice",
+    "effective_bucket_weights",
+    "spread_buckets",
+    "within_scores",
+]
 
-Within = Literal["equal", "exposure"]
+Within = Literal["equal", "exposure", "inverse_volatility"]
 EmptyBucket = Literal["redistribute", "cash"]
 
 
-def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    """Raise `ConfigError` unless ``value`` is one of ``allowed``."""
-    if value not in allowed:
-        raise ConfigError(f"`{name}` must be one of {', '.join(allowed)}, got {value!r}")
+def check_bucket_options(within: object, empty_bucket: object, lookback_days: object) -> None:
+    """Validate the three within-bucket parameters shared by every bucket-level scheme."""
+    check_choice("within", within, get_args(Within))
+    check_choice("empty_bucket", empty_bucket, get_args(EmptyBucket))
+    check_int("lookback_days", lookback_days, low=2)
 
 
-def within_scores(context: Context, within: str) -> np.ndarray:
-    """Per-event, per-ticker raw scores of a within-bucket scheme (before masking).
+def _inverse_volatility(context: Context, lookback_days: int) -> np.ndarray:
+    prices = context.prices.to_numpy(dtype=float)
+    eligible = context.eligible.to_numpy(dtype=bool)
+    scores = np.zeros(eligible.shape)
+    for k, row in enumerate(context.events["determination_row"].to_numpy()):
+        lo = max(int(row) - lookback_days, 0)
+        window = prices[lo : int(row) + 1]  # prices up to the close of t_d only
+        returns = window[1:] / window[:-1] - 1.0
+        for j in np.flatnonzero(eligible[k]):
+            valid = returns[:, j][np.isfinite(returns[:, j])]
+            sigma = float(np.std(valid, ddof=1)) if valid.size >= 2 else 0.0
+            if not sigma > 0.0:
+                date = context.events["determination_date"].iloc[k].date()
+                raise StrategyError(
+                    f"`inverse_volatility` needs a positive volatility for "
+                    f"{context.tickers[j]} at {date}, got {valid.size} valid returns "
+                    f"with standard deviation {sigma:g}"
+                )
+            scores[k, j] = 1.0 / sigma
+    return scores
+
+
+def within_scores(context: Context, within: str, lookback_days: int = 63) -> np.ndarray:
+    """Per-event, per-ticker raw scores of a within-bucket scheme (ineligible members get 0).
 
     Returns
     -------
     ndarray, shape (n_events, n_tickers)
     """
     check_choice("within", within, get_args(Within))
-    n_events, tickers = len(context.events), context.tickers
+    eligible = context.eligible.to_numpy(dtype=bool)
     if within == "equal":
-        return np.ones((n_events, len(tickers)))
-    exposure = np.array([context.exposures[t] for t in tickers], dtype=float)
-    return np.broadcast_to(exposure, (n_events, len(tickers))).copy()
+        return eligible.astype(float)
+    if within == "exposure":
+        exposure = np.array([context.exposures[t] for t in context.tickers], dtype=float)
+        return np.asarray(exposure[None, :] * eligible, dtype=float)
+    return _inverse_volatility(context, check_int("lookback_days", lookback_days, low=2))
+
+
+def bucket_totals(values: np.ndarray, bucket_of: np.ndarray) -> np.ndarray:
+    """Sum ``values`` (shape (n_events, n_tickers)) per bucket -> shape (n_events, 3).
+
+    Row by row (no matrix product), so a row's totals never depend on the other rows.
+    """
+    return np.stack([values[:, bucket_of == b].sum(axis=1) for b in range(len(BUCKETS))], axis=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BucketSplit:
+    """How each bucket's weight divides among tickers, per event.
+
+    Attributes
+    ----------
+    fractions : ndarray, shape (n_events, n_tickers)
+        Each ticker's share of its bucket (rows sum to 1 within every non-empty bucket).
+    nonempty : ndarray of bool, shape (n_events, 3)
+        Whether the bucket (in `BUCKETS` order) has an eligible member.
+    bucket_of : ndarray of int, shape (n_tickers,)
+        Index in `BUCKETS` of each ticker's bucket.
+    levels : ndarray, shape (n_events, 3, n_levels)
+        The distinct positive fractions of each bucket, descending, zero-padded.
+    counts : ndarray, shape (n_events, 3, n_levels)
+        How many tickers of the bucket have each level (0 for padding).
+    """
+
+    fractions: np.ndarray
+    nonempty: np.ndarray
+    bucket_of: np.ndarray
+    levels: np.ndarray
+    counts: np.ndarray
+
+
+def bucket_split(
+    context: Context, *, within: str = "equal", lookback_days: int = 63
+) -> BucketSplit:
+    """Return the within-bucket split of ``context`` under ``within``."""
+    scores = within_scores(context, within, lookback_days)
+    bucket_of = np.array([BUCKETS.index(context.buckets[t]) for t in context.tickers], dtype=int)
+    totals = bucket_totals(scores, bucket_of)
+    per_ticker_total = totals[:, bucket_of]
+    fractions = np.divide(
+        scores, per_ticker_total, out=np.zeros_like(scores), where=per_ticker_total > 0.0
+    )
+    distinct = [
+        [np.unique(row[(bucket_of == b) & (row > 0.0)], return_counts=True) for b in range(3)]
+        for row in fractions
+    ]
+    width = max([1, *(len(v) for per_event in distinct for v, _ in per_event)])
+    levels = np.zeros((len(fractions), len(BUCKETS), width))
+    counts = np.zeros((len(fractions), len(BUCKETS), width))
+    for e, per_event in enumerate(distinct):
+        for b, (values, count) in enumerate(per_event):
+            levels[e, b, : len(values)] = values[::-1]
+            counts[e, b, : len(values)] = count[::-1]
+    return BucketSplit(
+        fractions=fractions,
+        nonempty=totals > 0.0,
+        bucket_of=bucket_of,
+        levels=levels,
+        counts=counts,
+    )
+
+
+def effective_bucket_weights(
+    bucket_weights: np.ndarray, split: BucketSplit, *, empty_bucket: str
+) -> np.ndarray:
+    """Bucket weights after the empty-bucket rule (zero for an empty bucket).
+
+    Parameters
+    ----------
+    bucket_weights : ndarray, shape (..., n_events, 3)
+
+    Returns
+    -------
+    ndarray, shape (..., n_events, 3)
+        ``redistribute``: an empty bucket's weight goes to the others pro rata (row total kept);
+        ``cash``: it is dropped. ``bucket_weights`` itself when no bucket is ever empty.
+    """
+    check_choice("empty_bucket", empty_bucket, get_args(EmptyBucket))
+    if split.nonempty.all():
+        return bucket_weights
+    bw = np.where(split.nonempty, bucket_weights, 0.0)
+    if empty_bucket == "redistribute" and not split.nonempty.all():
+        kept = bw.sum(axis=-1, keepdims=True)
+        whole = bucket_weights.sum(axis=-1, keepdims=True)
+        bw = np.divide(bw * whole, kept, out=np.zeros_like(bw), where=kept > 0.0)
+    return bw
+
+
+def apply_split(bucket_weights: np.ndarray, split: BucketSplit, *, empty_bucket: str) -> np.ndarray:
+    """Turn bucket weights into ticker weights, for one or many variants at once.
+
+    Parameters
+    ----------
+    bucket_weights : ndarray, shape (..., n_events, 3)
+        Columns in `BUCKETS` order; any leading axes (e.g. K variants) broadcast.
+    split : BucketSplit
+    empty_bucket : {"redistribute", "cash"}
+
+    Returns
+    -------
+    ndarray, shape (..., n_events, n_tickers)
+        All zeros (cash) on an event where nobody is eligible.
+    """
+    weights: np.ndarray = effective_bucket_weights(
+        bucket_weights, split, empty_bucket=empty_bucket
+    )[..., split.bucket_of]
+    weights *= split.fractions
+    return weights
 
 
 def spread_buckets(
@@ -44,43 +204,26 @@ def spread_buckets(
     *,
     within: str = "equal",
     empty_bucket: str = "redistribute",
+    lookback_days: int = 63,
 ) -> pd.DataFrame:
-    """Turn bucket weights into ticker weights.
+    """Turn bucket weights into ticker weights (see the module docstring for the rules).
 
     Parameters
     ----------
     bucket_weights : ndarray, shape (n_events, 3)
         Columns in `BUCKETS` order (gpu, asic, edge); rows sum to 1.
     context : Context
-    within : {"equal", "exposure"}
-        Inside a bucket, weight eligible members equally or in proportion to exposure.
+    within : {"equal", "exposure", "inverse_volatility"}
     empty_bucket : {"redistribute", "cash"}
-        A bucket with no eligible member passes its weight to the other buckets pro rata to
-        their weights, or leaves it in cash.
+    lookback_days : int
+        Returns used by ``inverse_volatility`` (>= 2).
 
     Returns
     -------
     DataFrame, shape (n_events, n_tickers)
-        Index = effective dates, columns = tickers. All zeros (cash) if nobody is eligible.
+        Index = effective dates, columns = tickers.
     """
-    check_choice("empty_bucket", empty_bucket, get_args(EmptyBucket))
-    tickers = context.tickers
-    eligible = context.eligible.to_numpy(dtype=bool)
-    scores = within_scores(context, within) * eligible
-    bucket_of = np.array([BUCKETS.index(context.buckets[t]) for t in tickers])
-    onehot = bucket_of[:, None] == np.arange(len(BUCKETS))[None, :]  # (n_tickers, 3)
-    bucket_totals = scores @ onehot  # (n_events, 3)
-    nonempty = bucket_totals > 0.0
-    bw = np.where(nonempty, bucket_weights, 0.0)
-    if empty_bucket == "redistribute":
-        kept = bw.sum(axis=1, keepdims=True)
-        bw = np.divide(bw, kept, out=np.zeros_like(bw), where=kept > 0.0)
-    per_ticker_bucket_weight = bw[:, bucket_of]  # (n_events, n_tickers)
-    per_ticker_total = bucket_totals[:, bucket_of]
-    weights = np.divide(
-        scores * per_ticker_bucket_weight,
-        per_ticker_total,
-        out=np.zeros_like(scores),
-        where=per_ticker_total > 0.0,
-    )
-    return pd.DataFrame(weights, index=context.effective_dates, columns=tickers)
+    check_bucket_options(within, empty_bucket, lookback_days)
+    split = bucket_split(context, within=within, lookback_days=lookback_days)
+    weights = apply_split(np.asarray(bucket_weights, dtype=float), split, empty_bucket=empty_bucket)
+    return pd.DataFrame(weights, index=context.effective_dates, columns=context.tickers)

@@ -63,9 +63,11 @@ def test_parameters_are_frozen_and_validated() -> None:
     strategy = ProportionalTilt()
     with pytest.raises(AttributeError):
         strategy.edge_fraction = 0.5  # type: ignore[misc]
-    with pytest.raises(ConfigError, match=r"`edge_fraction` must be in \[0, 1\], got 1.5"):
+    with pytest.raises(ConfigError, match=r"`edge_fraction` must be a number in \[0, 1\], got 1.5"):
         ProportionalTilt(edge_fraction=1.5)
-    with pytest.raises(ConfigError, match=r"`within` must be one of equal, exposure"):
+    with pytest.raises(
+        ConfigError, match=r"`within` must be one of equal, exposure, inverse_volatility, got .cap."
+    ):
         ProportionalTilt(within="cap").weights(_context(0.4, [[True] * 5]))
 
 

@@ -1,0 +1,167 @@
+"""Constraint wrappers: `Capped`, `BucketBounds` and `MinWeight` (each wraps an inner strategy).
+
+A wrapper takes the inner strategy's target weights and returns constrained ones with the same
+index, columns and row totals (cash is never created or consumed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from backtest.constants import BUCKETS
+from backtest.context import Context, Strategy
+from backtest.errors import ConfigError
+from strategies._buckets import bucket_totals
+from strategies._params import FrozenMap, bucket_bounds, check_number, frozen_mapping
+from strategies._scaling import bounded_rescale, cap_infeasible, cap_weights
+
+__all__ = ["BucketBounds", "Capped", "MinWeight", "apply_cap", "check_inner"]
+
+
+def check_inner(inner: object) -> None:
+    """Raise `ConfigError` unless ``inner`` has a ``weights(context)`` method."""
+    if not isinstance(inner, Strategy):
+        raise ConfigError(f"`inner` must be a strategy with a `weights` method, got {inner!r}")
+
+
+def _frame(values: np.ndarray, like: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(values, index=like.index, columns=like.columns)
+
+
+def apply_cap(weights: np.ndarray, max_weight: float, dates: pd.Index, what: str) -> np.ndarray:
+    """Cap ``weights`` (n_events, n_tickers); infeasible rows raise `ConfigError` with numbers."""
+    infeasible = cap_infeasible(weights, max_weight)
+    if infeasible.any():
+        k = int(np.flatnonzero(infeasible)[0])
+        names = int((weights[k] > 0).sum())
+        total = float(weights[k].sum())
+        raise ConfigError(
+            f"`{what}` {max_weight:g} cannot be met on the event of {pd.Timestamp(dates[k]).date()}"
+            f": {names} names hold weight {total:g}, and {names} x {max_weight:g} = "
+            f"{names * max_weight:g} < {total:g}"
+        )
+    return cap_weights(weights, max_weight)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Capped:
+    """No name above ``max_weight``: the excess goes to uncapped names pro rata, iteratively.
+
+    Result per event: ``min(c * w, max_weight)`` with ``c >= 1`` keeping the row total. Names
+    the inner strategy gave 0 (e.g. ineligible ones) stay at 0, so an event where fewer than
+    ``total / max_weight`` names hold weight is infeasible: a `ConfigError` naming the numbers.
+
+    Parameters
+    ----------
+    inner : Strategy
+    max_weight : float
+        The cap, in (0, 1].
+    """
+
+    inner: Strategy
+    max_weight: float = 0.25
+
+    def __post_init__(self) -> None:
+        check_inner(self.inner)
+        check_number("max_weight", self.max_weight, low=0.0, high=1.0, low_open=True)
+
+    def weights(self, context: Context) -> pd.DataFrame:
+        """Return the inner weights capped, shape (n_events, n_tickers)."""
+        target = self.inner.weights(context)
+        values = target.to_numpy(dtype=float)
+        return _frame(apply_cap(values, float(self.max_weight), target.index, "max_weight"), target)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BucketBounds:
+    """Keep each bucket's share of the invested weight within ``[low, high]``.
+
+    With ``B`` the inner bucket weights of an event and ``T`` their total, the new bucket weights
+    are ``clip(c * B, low * T, high * T)`` with ``c`` keeping the total ``T`` (`bounded_rescale`;
+    if every weighted bucket is at its high bound, the shortfall goes to the unweighted buckets
+    in proportion to their room). Each name is scaled with its bucket; a bucket raised from 0 is
+    spread equally over its eligible members (none eligible: `ConfigError`).
+
+    Parameters
+    ----------
+    inner : Strategy
+    bounds : Mapping[str, list[float]]
+        ``[low, high]`` per bucket in [0, 1]; missing buckets get [0, 1].
+    """
+
+    inner: Strategy
+    bounds: Mapping[str, Any] = field(default_factory=lambda: FrozenMap({}))
+
+    def __post_init__(self) -> None:
+        check_inner(self.inner)
+        object.__setattr__(self, "bounds", frozen_mapping("bounds", self.bounds))
+        bucket_bounds("bounds", self.bounds)
+
+    def weights(self, context: Context) -> pd.DataFrame:
+        """Return the inner weights with bucket bounds enforced, shape (n_events, n_tickers)."""
+        target = self.inner.weights(context)
+        values = target.to_numpy(dtype=float)
+        lower, upper = bucket_bounds("bounds", self.bounds)
+        bucket_of = np.array([BUCKETS.index(context.buckets[t]) for t in target.columns])
+        before = bucket_totals(values, bucket_of)  # (n_events, 3)
+        total = before.sum(axis=1)
+        after = bounded_rescale(before, lower * total[:, None], upper * total[:, None], total)
+        factor = np.divide(after, before, out=np.zeros_like(after), where=before > 0.0)
+        out = values * factor[:, bucket_of]
+        raised = (before <= 0.0) & (after > 1e-15)
+        if raised.any():
+            eligible = context.eligible.to_numpy(dtype=float)
+            for k, b in zip(*np.nonzero(raised), strict=True):
+                members = eligible[k] * (bucket_of == b)
+                if members.sum() == 0:
+                    raise ConfigError(
+                        f"`bounds.{BUCKETS[b]}` needs weight {after[k, b]:g} on the event of "
+                        f"{pd.Timestamp(target.index[k]).date()}, but the bucket has no "
+                        "eligible member"
+                    )
+                out[k] += after[k, b] * members / members.sum()
+        return _frame(out, target)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MinWeight:
+    """Drop names below ``threshold`` and give their weight to the others pro rata.
+
+    Per event: ``w_i -> 0`` where ``0 < w_i < threshold``, then the kept names are scaled by a
+    common factor so the row total is unchanged (kept names only grow, so one pass suffices).
+    An event where no name reaches the threshold is a `ConfigError`.
+
+    Parameters
+    ----------
+    inner : Strategy
+    threshold : float
+        In [0, 1).
+    """
+
+    inner: Strategy
+    threshold: float = 0.01
+
+    def __post_init__(self) -> None:
+        check_inner(self.inner)
+        check_number("threshold", self.threshold, low=0.0, high=1.0, high_open=True)
+
+    def weights(self, context: Context) -> pd.DataFrame:
+        """Return the inner weights without the small names, shape (n_events, n_tickers)."""
+        target = self.inner.weights(context)
+        values = target.to_numpy(dtype=float)
+        kept = np.where(values >= self.threshold, values, 0.0)
+        total, kept_total = values.sum(axis=1), kept.sum(axis=1)
+        empty = (kept_total <= 0.0) & (total > 0.0)
+        if empty.any():
+            k = int(np.flatnonzero(empty)[0])
+            raise ConfigError(
+                f"`threshold` {self.threshold:g} drops every name on the event of "
+                f"{pd.Timestamp(target.index[k]).date()} (largest weight {values[k].max():g})"
+            )
+        scale = np.divide(total, kept_total, out=np.zeros_like(total), where=kept_total > 0.0)
+        return _frame(kept * scale[:, None], target)

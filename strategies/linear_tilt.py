@@ -1,0 +1,159 @@
+"""`LinearTilt`: neutral bucket weights moved linearly with the inference share, within bounds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from backtest.context import Context
+from backtest.errors import ConfigError
+from strategies._buckets import check_bucket_options, spread_buckets
+from strategies._params import (
+    FrozenMap,
+    bucket_bounds,
+    bucket_vector,
+    check_number,
+    frozen_mapping,
+)
+from strategies._scaling import bounded_rescale
+from strategies.proportional import known_share
+
+__all__ = ["LinearTilt", "tilt_bucket_weights"]
+
+_NEUTRAL = FrozenMap({"gpu": 0.6, "asic": 0.3, "edge": 0.1})
+_DIRECTION = FrozenMap({"gpu": -1.0, "asic": 0.75, "edge": 0.25})
+
+
+def tilt_bucket_weights(
+    share: np.ndarray,
+    *,
+    strength: np.ndarray | float,
+    neutral_share: np.ndarray | float,
+    neutral: np.ndarray,
+    direction: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> np.ndarray:
+    """Bucket weights ``b = neutral + strength * (s - neutral_share) * direction``, bounded.
+
+    Rows with every bucket inside ``[lower, upper]`` are returned as is (they sum to 1 because
+    ``direction`` sums to 0). Other rows are clipped to the bounds and renormalised within them
+    (`bounded_rescale`: the buckets not at a bound are scaled by a common factor until the row
+    sums to 1; with the default bounds [0, 1] this is plain division by the clipped sum).
+
+    Parameters
+    ----------
+    share : ndarray, shape (n_events,)
+    strength, neutral_share : float or ndarray, shape (K, 1)
+        One value per variant (leading axis K) or a scalar.
+    neutral, direction, lower, upper : ndarray, shape (3,)
+        In `BUCKETS` order.
+
+    Returns
+    -------
+    ndarray, shape (n_events, 3) or (K, n_events, 3)
+    """
+    tilt = np.asarray(strength, dtype=float) * (share - np.asarray(neutral_share, dtype=float))
+    columns = [neutral[b] + tilt * direction[b] for b in range(len(neutral))]
+    outside = np.zeros(tilt.shape, dtype=bool)
+    for b, column in enumerate(columns):
+        outside |= (column < lower[b]) | (column > upper[b])
+    raw: np.ndarray = np.stack(columns, axis=-1)
+    if outside.any():
+        clipped = np.clip(raw[outside], lower, upper)
+        divided = clipped / clipped.sum(axis=-1, keepdims=True)
+        # Plain division is the bounded rescale's answer whenever it stays inside the bounds.
+        slow = ((divided < lower) | (divided > upper)).any(axis=-1)
+        if slow.any():
+            divided[slow] = bounded_rescale(clipped[slow], lower, upper, 1.0)
+        raw[outside] = divided
+    return raw
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinearTilt:
+    """Bucket weights ``clip(neutral + k (s - s0) d)`` renormalised within ``bounds``.
+
+    With ``k = 0`` this is `StaticBuckets` at ``neutral``. The defaults reproduce
+    ``ProportionalTilt(edge_fraction=0.25)`` wherever no bound binds: neutral (0.6, 0.3, 0.1) at
+    ``s0 = 0.4`` moved along (-1, 0.75, 0.25).
+
+    Parameters
+    ----------
+    neutral : Mapping[str, float]
+        Bucket weights at ``s = s0``: keys ``gpu``, ``asic``, ``edge``, each in [0, 1], summing
+        to 1 and inside ``bounds``.
+    neutral_share : float
+        ``s0`` in [0, 1].
+    strength : float
+        ``k``, any finite number (negative tilts the other way).
+    direction : Mapping[str, float]
+        ``d`` per bucket, summing to 0 (missing buckets count as 0).
+    bounds : Mapping[str, list[float]]
+        ``[low, high]`` per bucket in [0, 1] (missing buckets get [0, 1]); lows sum to at most
+        1, highs to at least 1.
+    within, lookback_days, empty_bucket
+        As in `StaticBuckets`.
+    """
+
+    neutral: Mapping[str, Any] = field(default_factory=lambda: _NEUTRAL)
+    neutral_share: float = 0.4
+    strength: float = 1.0
+    direction: Mapping[str, Any] = field(default_factory=lambda: _DIRECTION)
+    bounds: Mapping[str, Any] = field(default_factory=lambda: FrozenMap({}))
+    within: str = "equal"
+    lookback_days: int = 63
+    empty_bucket: str = "redistribute"
+
+    def __post_init__(self) -> None:
+        for name in ("neutral", "direction", "bounds"):
+            object.__setattr__(self, name, frozen_mapping(name, getattr(self, name)))
+        check_number("neutral_share", self.neutral_share, low=0.0, high=1.0)
+        check_number("strength", self.strength)
+        neutral = bucket_vector("neutral", self.neutral, default=0.0)
+        if (neutral < 0).any() or abs(neutral.sum() - 1.0) > 1e-9:
+            raise ConfigError(
+                f"`neutral` must be weights >= 0 summing to 1, got {dict(self.neutral)!r}"
+            )
+        direction = bucket_vector("direction", self.direction, default=0.0)
+        if abs(direction.sum()) > 1e-9:
+            raise ConfigError(
+                f"`direction` must sum to 0, got {dict(self.direction)!r} (sum {direction.sum():g})"
+            )
+        lower, upper = bucket_bounds("bounds", self.bounds)
+        if (neutral < lower - 1e-12).any() or (neutral > upper + 1e-12).any():
+            raise ConfigError(
+                f"`neutral` must lie inside `bounds`, got neutral {dict(self.neutral)!r} and "
+                f"bounds {dict(self.bounds)!r}"
+            )
+        check_bucket_options(self.within, self.empty_bucket, self.lookback_days)
+
+    def vectors(self) -> dict[str, np.ndarray]:
+        """``neutral``, ``direction``, ``lower`` and ``upper`` as arrays in `BUCKETS` order."""
+        lower, upper = bucket_bounds("bounds", self.bounds)
+        return {
+            "neutral": bucket_vector("neutral", self.neutral, default=0.0),
+            "direction": bucket_vector("direction", self.direction, default=0.0),
+            "lower": lower,
+            "upper": upper,
+        }
+
+    def weights(self, context: Context) -> pd.DataFrame:
+        """Return target weights per event, shape (n_events, n_tickers)."""
+        bucket_weights = tilt_bucket_weights(
+            known_share(context),
+            strength=float(self.strength),
+            neutral_share=float(self.neutral_share),
+            **self.vectors(),
+        )
+        return spread_buckets(
+            bucket_weights,
+            context,
+            within=self.within,
+            empty_bucket=self.empty_bucket,
+            lookback_days=self.lookback_days,
+        )
