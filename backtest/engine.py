@@ -392,7 +392,8 @@ def _outputs(
             "fees": records["fees"],
         }
     )
-    orders = orders.sort_values(["variant", "date"], kind="stable", ignore_index=True)
+    # fills grouped by variant (in the order given), execution order kept within a day
+    orders = orders.iloc[np.argsort(order_col // n_tickers, kind="stable")].reset_index(drop=True)
     return {
         "equity": pd.DataFrame(equity, index=dates, columns=names),
         "cash": pd.DataFrame(state.cash, index=dates, columns=names),

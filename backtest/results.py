@@ -1,8 +1,31 @@
-"""Run outputs on disk: atomic writer and loader of ``results/<run>/`` (DESIGN section 9)."""
+"""Run outputs on disk: atomic writer and loader of ``results/<run>/`` (DESIGN section 9).
+
+Folder layout (all tables long unless stated; dates ISO ``YYYY-MM-DD``; floats written at full
+precision so `load` returns exactly the frames of the `backtest.runner.Result`):
+
+================================  ===============================================================
+``manifest.json``                 config, hashes, versions, git commit, flags (``look_ahead``,
+                                  ``synthetic``), reference tickers used, buckets
+``equity.csv``                    wide: ``date``, one column per strategy, ``baseline``
+``weights.csv``                   ``strategy,determination_date,effective_date,ticker,weight``
+                                  (targets)
+``metrics.csv`` / ``.json``       ``strategy`` + one column per metric; strategies, ``baseline``,
+                                  then ``ref_<TICKER>`` reference rows
+``holdings.parquet``              ``strategy,date,ticker,weight``: drifted end-of-day weights
+``orders.csv``                    ``strategy,date,ticker,side,size,price,notional,fees``
+``turnover.csv``                  ``strategy,effective_date,turnover,fees,skipped`` per event
+``skipped_events.csv``            ``strategy,effective_date`` (rebalance band)
+``reference_equity.csv``          wide: ``date``, one column per reference (``ref_SPY`` ...)
+``events.csv``                    ``determination_date,effective_date,share``
+``summary.md``, ``report.html``   Markdown table; self-contained HTML report
+``charts/*.png``                  the report's charts, for the README and CI artifacts
+================================  ===============================================================
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,15 +38,28 @@ from backtest.errors import BacktestError, ConfigError
 from backtest.report import summary_markdown
 
 if TYPE_CHECKING:
+    from backtest.report_html import ReportInputs
     from backtest.runner import Result
 
-__all__ = ["LoadedRun", "check_writable", "load", "write_run"]
+__all__ = ["LoadedRun", "check_writable", "load", "report_inputs", "write_run"]
 
-_FILES = ("manifest.json", "equity.csv", "weights.csv", "metrics.csv", "metrics.json", "summary.md")
+_DATA_FILES = (
+    "manifest.json",
+    "equity.csv",
+    "weights.csv",
+    "metrics.csv",
+    "holdings.parquet",
+    "orders.csv",
+    "turnover.csv",
+    "skipped_events.csv",
+    "reference_equity.csv",
+    "events.csv",
+)
+_DATE = "%Y-%m-%d"
 
 
-def check_writable(out_dir: str | Path, *, force: bool) -> Path:
-    """Refuse to overwrite an existing run unless ``force``; return the resolved path."""
+def check_writable(out_dir: str | os.PathLike[str], *, force: bool) -> Path:
+    """Refuse to overwrite an existing run unless ``force``; return the path."""
     path = Path(out_dir)
     if path.exists() and not force:
         raise ConfigError(
@@ -33,7 +69,7 @@ def check_writable(out_dir: str | Path, *, force: bool) -> Path:
     return path
 
 
-def write_run(result: Result, out_dir: str | Path, *, force: bool) -> Path:
+def write_run(result: Result, out_dir: str | os.PathLike[str], *, force: bool) -> Path:
     """Write every output file of ``result`` into ``out_dir`` atomically.
 
     Files go to a temporary sibling folder that is renamed into place, so a reader never sees a
@@ -57,20 +93,33 @@ def write_run(result: Result, out_dir: str | Path, *, force: bool) -> Path:
     return path
 
 
+def _json_value(value: Any) -> Any:
+    return None if pd.isna(value) else float(value)
+
+
 def _write_files(result: Result, folder: Path) -> None:
-    equity = result.equity.copy()
-    equity.index.name = "date"
-    equity.to_csv(folder / "equity.csv", date_format="%Y-%m-%d", float_format="%.10g")
-    result.weights.to_csv(
-        folder / "weights.csv", index=False, date_format="%Y-%m-%d", float_format="%.10g"
-    )
-    result.metrics.to_csv(folder / "metrics.csv", float_format="%.10g")
+    from backtest.report_html import render_charts, render_html
+
+    result.equity.rename_axis(index="date").to_csv(folder / "equity.csv", date_format=_DATE)
+    result.weights.to_csv(folder / "weights.csv", index=False, date_format=_DATE)
+    result.metrics.to_csv(folder / "metrics.csv")
     metrics_json = {
-        name: {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
+        str(name): {str(k): _json_value(v) for k, v in row.items()}
         for name, row in result.metrics.to_dict(orient="index").items()
     }
     (folder / "metrics.json").write_text(json.dumps(metrics_json, indent=2) + "\n")
     (folder / "manifest.json").write_text(json.dumps(result.manifest, indent=2) + "\n")
+    result.holdings.to_parquet(folder / "holdings.parquet", index=False)
+    result.orders.to_csv(folder / "orders.csv", index=False, date_format=_DATE)
+    result.turnover.to_csv(folder / "turnover.csv", index=False, date_format=_DATE)
+    result.skipped_events.to_csv(folder / "skipped_events.csv", index=False, date_format=_DATE)
+    result.reference_equity.rename_axis(index="date").to_csv(
+        folder / "reference_equity.csv", date_format=_DATE
+    )
+    events = result.events[["determination_date", "effective_date"]].assign(
+        share=result.share.to_numpy()
+    )
+    events.to_csv(folder / "events.csv", index=False, date_format=_DATE)
     (folder / "summary.md").write_text(
         summary_markdown(
             result.metrics,
@@ -78,41 +127,113 @@ def _write_files(result: Result, folder: Path) -> None:
             label=str(result.manifest["label"]),
         )
     )
+    inputs = report_inputs(result)
+    pngs = render_charts(inputs)
+    (folder / "charts").mkdir()
+    for name, png in pngs.items():
+        (folder / "charts" / f"{name}.png").write_bytes(png)
+    (folder / "report.html").write_text(render_html(inputs, pngs), encoding="utf-8")
 
 
 @dataclass(frozen=True, kw_only=True)
 class LoadedRun:
-    """A run read back from disk: the same frames as `backtest.runner.Result` exposes."""
+    """A run read back from disk: the same frames as `backtest.runner.Result` exposes.
+
+    Attributes
+    ----------
+    path : Path
+    equity, returns : DataFrame, shape (n_days, n_strategies + 1), index ``date``
+    weights, holdings, orders, turnover, skipped_events : DataFrame (long)
+    reference_equity : DataFrame, shape (n_days, n_references)
+    events : DataFrame ``determination_date, effective_date, share``
+    share : Series, the inference share per effective date
+    metrics : DataFrame, index ``strategy``
+    manifest : dict
+    """
 
     path: Path
     equity: pd.DataFrame
     returns: pd.DataFrame
     weights: pd.DataFrame
+    holdings: pd.DataFrame
+    orders: pd.DataFrame
+    turnover: pd.DataFrame
+    skipped_events: pd.DataFrame
+    reference_equity: pd.DataFrame
+    events: pd.DataFrame
+    share: pd.Series
     metrics: pd.DataFrame
     manifest: dict[str, Any]
 
 
-def load(path: str | Path) -> LoadedRun:
-    """Read a results folder written by `write_run`."""
+def _returns(equity: pd.DataFrame, initial_cash: float) -> pd.DataFrame:
+    previous = equity.shift(1)
+    if len(previous):
+        previous.iloc[0] = initial_cash
+    return equity / previous - 1.0
+
+
+def load(path: str | os.PathLike[str]) -> LoadedRun:
+    """Read a results folder written by `write_run`.
+
+    Raises
+    ------
+    BacktestError
+        When a data file is missing (the message lists them).
+    """
     folder = Path(path)
-    missing = [name for name in _FILES if not (folder / name).is_file()]
+    missing = [name for name in _DATA_FILES if not (folder / name).is_file()]
     if missing:
         raise BacktestError(
             f"`{folder}` is not a complete run folder; missing {', '.join(missing)}"
         )
     manifest = json.loads((folder / "manifest.json").read_text())
     equity = pd.read_csv(folder / "equity.csv", index_col="date", parse_dates=["date"])
-    previous = equity.shift(1)
-    previous.iloc[0] = float(manifest["config"]["run"]["initial_cash"])
-    weights = pd.read_csv(
-        folder / "weights.csv", parse_dates=["determination_date", "effective_date"]
+    reference_equity = pd.read_csv(
+        folder / "reference_equity.csv", index_col="date", parse_dates=["date"]
+    ).astype(float)
+    events = pd.read_csv(
+        folder / "events.csv", parse_dates=["determination_date", "effective_date"]
     )
-    metrics = pd.read_csv(folder / "metrics.csv", index_col="strategy")
+    turnover = pd.read_csv(folder / "turnover.csv", parse_dates=["effective_date"])
+    skipped = pd.read_csv(folder / "skipped_events.csv", parse_dates=["effective_date"])
+    skipped = skipped.astype(  # an empty file parses as object columns
+        {"strategy": turnover["strategy"].dtype, "effective_date": turnover["effective_date"].dtype}
+    )
     return LoadedRun(
         path=folder,
         equity=equity,
-        returns=equity / previous - 1.0,
-        weights=weights,
-        metrics=metrics,
+        returns=_returns(equity, float(manifest["config"]["run"]["initial_cash"])),
+        weights=pd.read_csv(
+            folder / "weights.csv", parse_dates=["determination_date", "effective_date"]
+        ),
+        holdings=pd.read_parquet(folder / "holdings.parquet"),
+        orders=pd.read_csv(folder / "orders.csv", parse_dates=["date"]),
+        turnover=turnover,
+        skipped_events=skipped,
+        reference_equity=reference_equity,
+        events=events,
+        share=pd.Series(
+            events["share"].to_numpy(),
+            index=pd.DatetimeIndex(events["effective_date"], name="effective_date"),
+            name="share",
+        ),
+        metrics=pd.read_csv(folder / "metrics.csv", index_col="strategy"),
         manifest=manifest,
+    )
+
+
+def report_inputs(run: Result | LoadedRun) -> ReportInputs:
+    """The frames the HTML report draws, from a `Result` or a `LoadedRun`."""
+    from backtest.report_html import ReportInputs
+
+    return ReportInputs(
+        equity=run.equity,
+        returns=run.returns,
+        reference_equity=run.reference_equity,
+        holdings=run.holdings,
+        turnover=run.turnover,
+        share=run.share,
+        metrics=run.metrics,
+        manifest=run.manifest,
     )

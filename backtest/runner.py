@@ -1,21 +1,28 @@
-"""The run pipeline: config -> prices -> events -> signal -> weights -> simulation -> metrics."""
+"""The run pipeline: config -> prices -> events -> signal -> weights -> simulation -> metrics.
+
+`run` returns a `Result` whose frames are exactly what ``results/<run>/`` holds
+(`backtest.results.write_run` writes them, `backtest.results.load` reads them back).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 import platform
+import subprocess
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from backtest.config import Config, config_hash, resolved_config
+from backtest.config import Config, config_hash, load_config, resolved_config
 from backtest.constants import SYNTHETIC_LABEL
 from backtest.context import Context, eligibility
 from backtest.data.factory import make_provider
@@ -25,6 +32,7 @@ from backtest.data.validate import AlignmentReport, align_prices
 from backtest.engine import Simulation, simulate
 from backtest.errors import ConfigError, StrategyError
 from backtest.metrics import metrics_table
+from backtest.references import REFERENCE_PREFIX, REFERENCE_TICKERS, load_references
 from backtest.schedule import rebalance_events
 from backtest.signal import load_signal
 from strategies.build import build_strategy
@@ -50,13 +58,23 @@ class Result:
     Attributes
     ----------
     equity : DataFrame, shape (n_days, n_strategies + 1)
-        Portfolio value per strategy and ``baseline``.
-    returns : DataFrame
-        Daily returns with ``V_{-1}`` = initial cash.
+        Portfolio value per strategy and ``baseline`` (last column), index ``date``.
+    returns : DataFrame, shape (n_days, n_strategies + 1)
+        Daily returns ``V_t / V_{t-1} - 1`` with ``V_{-1}`` = initial cash.
     weights : DataFrame (long)
         ``strategy, determination_date, effective_date, ticker, weight`` (targets).
+    holdings : DataFrame (long)
+        ``strategy, date, ticker, weight``: end-of-day drifted weights (cash = 1 - sum).
+    orders : DataFrame (long)
+        ``strategy, date, ticker, side, size, price, notional, fees``, one row per fill.
+    turnover : DataFrame (long)
+        ``strategy, effective_date, turnover, fees, skipped``: one-way turnover and fees per event.
+    skipped_events : DataFrame (long)
+        ``strategy, effective_date``: events the rebalance band skipped.
+    reference_equity : DataFrame, shape (n_days, n_references)
+        Buy-and-hold value of each reference ETF (``ref_SPY`` ...); not strategies.
     metrics : DataFrame
-        One row per strategy and ``baseline`` (index ``strategy``).
+        One row per strategy, ``baseline``, then each reference (index ``strategy``).
     manifest : dict
     """
 
@@ -70,15 +88,23 @@ class Result:
     equity: pd.DataFrame
     returns: pd.DataFrame
     weights: pd.DataFrame
+    holdings: pd.DataFrame
+    orders: pd.DataFrame
+    turnover: pd.DataFrame
+    skipped_events: pd.DataFrame
+    reference_equity: pd.DataFrame
     metrics: pd.DataFrame
     manifest: dict[str, Any]
     alignment: AlignmentReport = field(default_factory=AlignmentReport)
 
-    def report(self, path: str) -> None:
-        """Write this result's files (equity, weights, metrics, manifest, summary) to ``path``."""
+    def report(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+        """Write the run folder (files, ``report.html``, ``summary.md``, charts) to ``path``.
+
+        An existing folder is replaced only with ``force``; returns the folder.
+        """
         from backtest.results import write_run
 
-        write_run(self, path, force=False)
+        return write_run(self, path, force=force)
 
 
 def prices_sha256(prices: pd.DataFrame) -> str:
@@ -100,8 +126,32 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def run(config: Config, *, provider: PriceProvider | None = None) -> Result:
-    """Run ``config`` end to end and return its `Result` (nothing is written to disk)."""
+def _git_commit() -> str | None:
+    """The checkout's commit when the package runs from a git work tree, else None."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and len(commit) == 40 else None
+
+
+def run(
+    config: Config | str | os.PathLike[str], *, provider: PriceProvider | None = None
+) -> Result:
+    """Run ``config`` (a `Config` or the path of a TOML file) and return its `Result`.
+
+    Nothing is written to disk; `Result.report` writes the run folder.
+    """
+    if not isinstance(config, Config):
+        config = load_config(Path(config))
     universe = load_universe(config.universe)
     provider = provider or make_provider(config)
     tickers = sorted(set(universe.tickers) | {config.baseline})
@@ -176,20 +226,56 @@ def run(config: Config, *, provider: PriceProvider | None = None) -> Result:
         {t: [1.0 if t == config.baseline else 0.0] for t in tickers},
         index=pd.DatetimeIndex([first], name="effective_date"),
     )
-    simulation = simulate(
-        prices,
-        targets,
-        initial_cash=config.run.initial_cash,
-        fees_bps=config.costs.fees_bps,
-        slippage_bps=config.costs.slippage_bps,
+    costs: dict[str, Any] = {
+        "initial_cash": config.run.initial_cash,
+        "fees_bps": config.costs.fees_bps,
+        "slippage_bps": config.costs.slippage_bps,
+    }
+    simulation = simulate(prices, targets, rebalance_band=config.schedule.rebalance_band, **costs)
+    references = load_references(
+        provider,
+        pd.DatetimeIndex(prices.index),
+        first_date=first,
+        max_fill_days=config.data.max_fill_days,
+        tickers=[t for t in REFERENCE_TICKERS if t not in tickers],
     )
-    equity = simulation.equity
-    previous = equity.shift(1)
-    previous.iloc[0] = config.run.initial_cash
-    returns = equity / previous - 1.0
+    ref_names = tuple(REFERENCE_PREFIX + t for t in references.prices.columns)
+    ref_sim = (
+        simulate(
+            references.prices,
+            {
+                REFERENCE_PREFIX + t: pd.DataFrame(
+                    [[1.0 if c == t else 0.0 for c in references.prices.columns]],
+                    index=pd.DatetimeIndex([first], name="effective_date"),
+                    columns=references.prices.columns,
+                )
+                for t in references.prices.columns
+            },
+            **costs,
+        )
+        if ref_names
+        else None
+    )
+    equity = simulation.equity.rename_axis(index="date")
+    reference_equity = (
+        ref_sim.equity.rename_axis(index="date")
+        if ref_sim is not None
+        else pd.DataFrame(index=equity.index)
+    )
+    returns = _daily_returns(equity, config.run.initial_cash)
+    everything = pd.concat(
+        [returns, _daily_returns(reference_equity, config.run.initial_cash)], axis=1
+    )
     metrics = metrics_table(
-        returns, turnover=simulation.turnover, fees=simulation.fees, baseline="baseline"
+        everything,
+        turnover=pd.concat(
+            [simulation.turnover, *([ref_sim.turnover] if ref_sim else [])], axis=1, sort=True
+        ),
+        fees=pd.concat([simulation.fees, *([ref_sim.fees] if ref_sim else [])]),
+        baseline="baseline",
+        references=ref_names,
     )
+    turnover = _long_turnover(simulation, targets)
     synthetic = bool(provider.synthetic)
     manifest: dict[str, Any] = {
         "config": resolved_config(config),
@@ -197,9 +283,15 @@ def run(config: Config, *, provider: PriceProvider | None = None) -> Result:
         "data_source": provider.name,
         "data_provenance": provenance,
         "data_sha256": prices_sha256(prices),
+        "references": {
+            t: ("used" if REFERENCE_PREFIX + t in ref_names else f"absent: {why}")
+            for t, why in [(t, references.absent.get(t, "")) for t in REFERENCE_TICKERS]
+        },
         "signal_sha256": signal.sha256,
         "versions": _versions(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "buckets": dict(sorted(universe.buckets.items())),
+        "git_commit": _git_commit(),
         "look_ahead": look_ahead,
         "synthetic": synthetic,
         "label": SYNTHETIC_LABEL if synthetic else "real prices",
@@ -224,6 +316,13 @@ def run(config: Config, *, provider: PriceProvider | None = None) -> Result:
         equity=equity,
         returns=returns,
         weights=_long_weights(targets, events),
+        holdings=_long_holdings(simulation.holdings),
+        orders=simulation.orders.rename(columns={"variant": "strategy"}),
+        turnover=turnover,
+        skipped_events=turnover.loc[
+            turnover["skipped"], ["strategy", "effective_date"]
+        ].reset_index(drop=True),
+        reference_equity=reference_equity,
         metrics=metrics,
         manifest=manifest,
         alignment=alignment,
@@ -257,4 +356,46 @@ def _long_weights(targets: Mapping[str, pd.DataFrame], events: pd.DataFrame) -> 
         stacked.insert(0, "strategy", name)
         stacked.insert(1, "determination_date", stacked["effective_date"].map(det_of))
         frames.append(stacked)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _daily_returns(equity: pd.DataFrame, initial_cash: float) -> pd.DataFrame:
+    """``V_t / V_{t-1} - 1`` per column with ``V_{-1} = initial_cash`` (DESIGN section 8)."""
+    previous = equity.shift(1)
+    if len(previous):
+        previous.iloc[0] = initial_cash
+    return equity / previous - 1.0
+
+
+def _long_holdings(holdings: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    frames = []
+    for name, held in holdings.items():
+        stacked = held.rename_axis(index="date", columns="ticker").melt(
+            ignore_index=False, value_name="weight"
+        )
+        stacked = stacked.reset_index()[["date", "ticker", "weight"]]
+        stacked.insert(0, "strategy", name)
+        frames.append(stacked.sort_values(["date", "ticker"], kind="stable"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _long_turnover(simulation: Simulation, targets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    orders = simulation.orders
+    fees_by_day = orders.groupby(["variant", "date"])["fees"].sum()
+    frames = []
+    for name, weights in targets.items():
+        dates = pd.DatetimeIndex(weights.index)
+        skipped = dates.isin(simulation.skipped_events[name])
+        fees = [float(fees_by_day.get((name, d), 0.0)) for d in dates]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "strategy": name,
+                    "effective_date": dates,
+                    "turnover": simulation.turnover[name].reindex(dates).to_numpy(),
+                    "fees": fees,
+                    "skipped": skipped,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
