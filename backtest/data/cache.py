@@ -17,6 +17,8 @@ else the ``INFERENCE_SHIFT_CACHE`` environment variable, else ``<user cache dir>
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import json
 import os
 from collections.abc import Mapping
@@ -119,13 +121,17 @@ class PriceCache:
             covered_until = dt.date.fromisoformat(meta["covered_until"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CacheCorrupt(f"cache metadata `{meta_path}` is unreadable: {exc}") from exc
-        actual = file_sha256(data_path)
+        payload = data_path.read_bytes()  # read once: the bytes hashed are the bytes parsed
+        actual = hashlib.sha256(payload).hexdigest()
         if actual != expected:
             raise CacheCorrupt(
                 f"cache file `{data_path}` has sha256 {actual[:12]}..., its metadata says "
                 f"{expected[:12]}...; it is not used"
             )
-        frame = pd.read_parquet(data_path)
+        try:
+            frame = pd.read_parquet(io.BytesIO(payload))
+        except (OSError, ValueError) as exc:
+            raise CacheCorrupt(f"cache file `{data_path}` is unreadable: {exc}") from exc
         prices = frame["adj_close"].astype(float).rename(ticker)
         prices.index = as_dates(prices.index)
         return CachedSeries(prices=prices, start=start, covered_until=covered_until, meta=meta)

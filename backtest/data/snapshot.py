@@ -9,6 +9,8 @@ file whose bytes hash differently (from the config or from the sidecar) with a `
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,9 +70,15 @@ def read_snapshot(path: Path, *, sha256: str | None = None) -> tuple[pd.DataFram
     ``sha256`` (from a config) and the sidecar's hash, when present, must both match the file's
     bytes; otherwise `DataError`.
     """
+    prices, meta, _ = _read_verified(path, sha256)
+    return prices, meta
+
+
+def _read_verified(path: Path, sha256: str | None) -> tuple[pd.DataFrame, dict[str, Any], str]:
     if not path.is_file():
         raise DataError(f"snapshot `{path}` does not exist")
-    actual = file_sha256(path)
+    payload = path.read_bytes()  # read once: the bytes hashed are the bytes parsed
+    actual = hashlib.sha256(payload).hexdigest()
     if sha256 is not None and actual != sha256.strip().lower():
         raise DataError(
             f"snapshot `{path}` has sha256 {actual}, the config expects `data.sha256` = {sha256}"
@@ -87,10 +95,10 @@ def read_snapshot(path: Path, *, sha256: str | None = None) -> tuple[pd.DataFram
                 f"snapshot `{path}` has sha256 {actual}, its sidecar `{side.name}` records "
                 f"{meta.get('sha256')}"
             )
-    prices = pd.read_parquet(path)
+    prices = pd.read_parquet(io.BytesIO(payload))
     prices.index = as_dates(prices.index)
     check_raw_panel(prices)
-    return prices, meta
+    return prices, meta, actual
 
 
 def snapshot_info(path: Path) -> dict[str, Any]:
@@ -148,7 +156,7 @@ class SnapshotProvider:
 
     def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
         """Return the snapshot's prices for ``tickers`` inside ``[start, end]``."""
-        prices, meta = read_snapshot(self.path, sha256=self.sha256)
+        prices, meta, actual = _read_verified(self.path, self.sha256)
         missing = sorted(set(tickers) - set(prices.columns))
         if missing and not self.allow_missing:
             raise DataError(
@@ -159,7 +167,7 @@ class SnapshotProvider:
         self._record.update(
             {
                 "snapshot": str(self.path),
-                "sha256": file_sha256(self.path),
+                "sha256": actual,
                 "sha256_pinned": self.sha256 is not None,
                 "snapshot_provenance": meta.get("provenance", {}),
                 "missing_tickers": missing,

@@ -116,6 +116,10 @@ def check_raw_panel(raw: pd.DataFrame) -> None:
         raise DataError(
             f"price dates must be ascending; out of order at {_fmt_dates(raw.index[steps + 1])}"
         )
+    if all(pd.api.types.is_float_dtype(t) for t in raw.dtypes):
+        panel = raw.to_numpy(dtype=float)
+        if not (np.isinf(panel).any() or (panel <= 0.0).any()):
+            return  # fast path: all-float panel with only positive finite values and NaN
     for ticker in raw.columns:
         column = raw[ticker]
         if not pd.api.types.is_numeric_dtype(column):
