@@ -86,3 +86,12 @@ def test_load_usd_prices_converts_and_drops_the_fx_series() -> None:
             Panel(frame), tickers=["2454.TW", "NVDA"], members=MEMBERS, fx_spec=None,
             start=d("2024-01-01"), end=d("2024-01-03"),
         )  # fmt: skip
+
+
+def test_runner_refuses_a_twd_member_before_loading_prices() -> None:
+    from backtest.config import parse_config
+    from backtest.runner import run
+
+    config = parse_config({"universe": "compute_layer_global", "data": {"source": "demo"}})
+    with pytest.raises(ConfigError, match=r"2454.TW \(TWD\) cannot be used without an FX series"):
+        run(config)

@@ -114,3 +114,20 @@ def test_demo_calibration_matches_the_real_data(shared_prices_dir: Path) -> None
             both = valid & ~np.isnan(o)
             corr = np.corrcoef(r[both], o[both])[0, 1]
             assert abs(corr - stated) <= 0.0005, (ticker, other, corr)
+
+
+@pytest.mark.slow
+def test_allowed_missing_member_runs_with_zero_weight(
+    shared_prices_dir: Path, tmp_path: Path
+) -> None:
+    for csv in shared_prices_dir.glob("*.csv"):
+        if csv.stem != "CEVA":
+            (tmp_path / csv.name).symlink_to(csv)
+    config = load_config(REPO / "configs" / "shared-files.toml")
+    with pytest.raises(DataError, match=r"no prices for CEVA in"):
+        run(config, provider=FilesProvider(path=tmp_path))
+    result = run(config, provider=FilesProvider(path=tmp_path, allow_missing=True))
+    assert result.manifest["data_provenance"]["missing_tickers"] == ["CEVA"]
+    assert result.prices["CEVA"].isna().all()
+    ceva = result.weights[result.weights["ticker"] == "CEVA"]
+    assert len(ceva) > 0 and (ceva["weight"] == 0.0).all()
