@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from pathlib import Path
@@ -102,6 +103,22 @@ def test_default_keeps_the_revision_log_and_the_gartner_vintage() -> None:
         ("2025", "2025-10-14"): 0.50,  # Gartner, before the 2025-11-18 blend
         ("2027", "2026-08-10"): 0.61,  # optional update on 2026-08-10
     }
+
+
+@pytest.mark.parametrize("interpolation", ["step", "linear"])
+def test_revision_log_rows_never_reach_the_point_in_time_path(interpolation: str) -> None:
+    # the reference: "Revision log (use only for hindsight analysis, not for signals)"
+    signal = load_signal("default")
+    revised = signal.vintages["source"].str.startswith("Revision log")
+    assert revised.sum() == 6
+    first_releases = dataclasses.replace(signal, vintages=signal.vintages[~revised])
+    days = pd.date_range("2015-01-01", "2027-12-31", freq="D")
+    pd.testing.assert_series_equal(
+        signal.share_at(days, interpolation=interpolation),  # type: ignore[arg-type]
+        first_releases.share_at(days, interpolation=interpolation),  # type: ignore[arg-type]
+    )
+    hindsight = signal.share_at(days, mode="hindsight")
+    assert (hindsight != first_releases.share_at(days, mode="hindsight")).any()
 
 
 def test_every_packaged_row_has_a_source() -> None:
