@@ -40,6 +40,7 @@ __all__ = [
     "check_against_golden",
     "event_summary",
     "load_tolerances",
+    "universe_members",
 ]
 
 
@@ -272,15 +273,6 @@ def check_against_golden(
         _status(g, n, a)
         for g, n, a in zip(weights["golden"], weights["now"], weights["allowed"], strict=True)
     ]
-    notes = []
-    versions_then = golden.manifest.get("versions") or {}
-    versions_now = result.manifest.get("versions") or {}
-    changed = [k for k in versions_now if versions_then.get(k) not in (None, versions_now[k])]
-    if changed:
-        notes.append(
-            "package versions differ from the golden's: "
-            + ", ".join(f"{k} {versions_then[k]} → {versions_now[k]}" for k in changed)
-        )
     return CheckReport(
         name=str(result.config.run.name),
         golden_path=golden_path,
@@ -293,8 +285,53 @@ def check_against_golden(
         ),
         data_note=data_note,
         label=str(result.manifest.get("label", "")),
-        notes=notes,
+        notes=_input_notes(golden.manifest, result),
     )
+
+
+def universe_members(universe: Any) -> dict[str, dict[str, Any]]:
+    """A universe's membership as plain data: ticker -> bucket, exposure, window."""
+    return {
+        m.ticker: {
+            "bucket": m.bucket,
+            "exposure": m.exposure,
+            "member_from": m.member_from.isoformat() if m.member_from else None,
+            "member_until": m.member_until.isoformat() if m.member_until else None,
+        }
+        for m in universe.members
+    }
+
+
+def _input_notes(then: Mapping[str, Any], result: Any) -> list[str]:
+    """What else changed since the golden: universe file, signal series, package versions."""
+    notes = []
+    members_then = then.get("universe_members")
+    universe = getattr(result, "universe", None)
+    if members_then is not None and universe is not None:
+        moved = config_diff(members_then, universe_members(universe))
+        if moved:
+            notes.append(
+                f"universe `{universe.name}` changed since the golden: "
+                + "; ".join(
+                    f"`{k}` {'absent' if a is None else a} → {'absent' if b is None else b}"
+                    for k, a, b in moved
+                )
+            )
+    signal_then, signal_now = then.get("signal_sha256"), result.manifest.get("signal_sha256")
+    if signal_then and signal_now and signal_then != signal_now:
+        notes.append(
+            f"signal series file changed since the golden (sha256 `{str(signal_then)[:12]}` → "
+            f"`{str(signal_now)[:12]}`)"
+        )
+    versions_then = then.get("versions") or {}
+    versions_now = result.manifest.get("versions") or {}
+    changed = [k for k in versions_now if versions_then.get(k) not in (None, versions_now[k])]
+    if changed:
+        notes.append(
+            "package versions differ from the golden's: "
+            + ", ".join(f"{k} {versions_then[k]} → {versions_now[k]}" for k in changed)
+        )
+    return notes
 
 
 def event_summary(report: CheckReport) -> pd.DataFrame:

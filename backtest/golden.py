@@ -55,7 +55,8 @@ class Golden:
         ``strategy, determination_date, effective_date, ticker, weight``.
     manifest : dict
         ``config`` (resolved), ``config_sha256``, ``data_sha256``, ``panel`` (``tickers``,
-        ``start``, ``end``, ``baseline``, ``max_fill_days``), ``label``, ``versions``, ...
+        ``start``, ``end``, ``baseline``, ``max_fill_days``), ``universe_members`` (ticker ->
+        bucket, exposure, membership window), ``label``, ``versions``, ...
     """
 
     metrics: pd.DataFrame
@@ -80,9 +81,12 @@ def golden_from_result(result: Any) -> Golden:
             "config",
         )
     }
+    from backtest.check import universe_members
+
     manifest["name"] = config.run.name
     manifest["created_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest["panel"] = panel_of(result.prices, config)
+    manifest["universe_members"] = universe_members(result.universe)
     return Golden(metrics=result.metrics, weights=result.weights, manifest=manifest)
 
 

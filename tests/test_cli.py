@@ -179,6 +179,7 @@ def test_source_files_with_data_dir_works_with_the_default_config(
     [
         (["run"], "backtest run: error: the following arguments are required: config"),
         ([], "backtest: error: the following arguments are required: COMMAND"),
+        (["run", "x.toml", "--forc"], "backtest: error: unrecognized arguments: --forc"),
         (["nosuch"], "backtest: error: argument COMMAND: invalid choice: 'nosuch'"),
         (
             ["check", "x.toml"],
@@ -525,3 +526,47 @@ def test_notebook_example_runs_from_the_repository_root() -> None:
     assert "## Compare `10 bps` → `25 bps`" in notebook.stdout
     assert "| proportional | fees_paid |" in notebook.stdout
     assert "## backtest check `demo`" in notebook.stdout
+
+
+def test_universe_file_edit_is_drift_with_the_members_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    universe = tmp_path / "u.toml"
+    text = (REPO / "universes" / "compute_layer.toml").read_text()
+    universe.write_text(text)
+    config = tmp_path / "u_config.toml"
+    config.write_text(SHORT.replace('universe = "compute_layer"', f'universe = "{universe}"'))
+    golden = tmp_path / "u.json"
+    assert main(["check", str(config), "--golden", str(golden), "--update"]) == 0
+    intc = text.index('ticker = "INTC"')
+    block_end = text.index("[[members]]", intc)
+    edited = text[: text.rindex("[[members]]", 0, intc)] + text[block_end:]  # drop INTC
+    edited = edited.replace(
+        'ticker = "AMD"\nname = "Advanced Micro Devices"\nbucket = "gpu"',
+        'ticker = "AMD"\nname = "Advanced Micro Devices"\nbucket = "asic"',
+    )
+    assert edited.count("[[members]]") == text.count("[[members]]") - 1
+    universe.write_text(edited)
+    capsys.readouterr()
+    assert main(["check", str(config), "--golden", str(golden), "--json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert "its panel re-read from the current source matches" in payload["data"]
+    assert payload["config_changes"] == []
+    note = next(n for n in payload["notes"] if n.startswith("universe"))
+    assert "`AMD.bucket` gpu → asic" in note and "`INTC` {" in note and "→ absent" in note
+    removed = {w["ticker"] for w in payload["weights_moved"] if w["now"] == 0.0}
+    assert "INTC" in removed
+
+
+def test_update_over_a_golden_from_other_data_says_so(
+    golden_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    forged = tmp_path / "forged.json"
+    raw = json.loads((golden_dir / "short.json").read_text())
+    raw["data_sha256"] = "0" * 64
+    forged.write_text(json.dumps(raw))
+    assert main(["check", str(golden_dir / "short.toml"), "--golden", str(forged), "--update"]) == 0
+    captured = capsys.readouterr()
+    assert "**new data**" in captured.out and "updated golden" in captured.err
+    real = json.loads((golden_dir / "short.json").read_text())["data_sha256"]
+    assert json.loads(forged.read_text())["data_sha256"] == real

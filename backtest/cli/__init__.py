@@ -27,7 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from backtest.cli import check as check_command
 from backtest.cli import compare as compare_command
@@ -55,7 +55,14 @@ _COMMANDS = (
 
 
 class _Parser(argparse.ArgumentParser):
-    """An `ArgumentParser` whose usage errors are one line on stderr and exit code 2."""
+    """An `ArgumentParser` whose usage errors are one line on stderr and exit code 2.
+
+    Flags must be spelled out (no abbreviations), so ``--up`` never means ``--update``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
