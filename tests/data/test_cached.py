@@ -198,3 +198,11 @@ def test_cache_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert default_cache_dir(None) == tmp_path / "env"
     monkeypatch.delenv(CACHE_ENV_VAR)
     assert default_cache_dir(None).parts[-2:] == ("inference-shift", "prices")
+
+
+def test_half_written_entry_is_refused(tmp_path: Path) -> None:
+    yahoo = ScriptedYahoo(_truth())
+    _provider(tmp_path, yahoo, d("2024-03-29")).load(["AAA"], d("2024-01-01"), d("2024-03-29"))
+    (tmp_path / "cache" / "AAA.json").unlink()  # a crash between the two renames
+    with pytest.raises(CacheCorrupt, match=r"cache entry of `AAA` .* is incomplete"):
+        PriceCache(root=tmp_path / "cache").read("AAA")
