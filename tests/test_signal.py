@@ -51,7 +51,9 @@ _REFERENCE_USABLE = {
 }
 _YEARS = list(range(2015, 2028))
 _REFERENCE_VALUES = {
-    "default": [0.30, 0.30, 0.30, 0.30, 0.40, 0.45, 0.50, 0.48, 0.38, 0.42, 0.48, 0.58, 0.60],
+    # departures from the reference's default table (2023: 0.38, 2026: 0.58), which blend figures
+    # published after those rows' usable_from dates: the first vintages use only what was public
+    "default": [0.30, 0.30, 0.30, 0.30, 0.40, 0.45, 0.50, 0.48, 0.40, 0.42, 0.48, 0.60, 0.60],
     "fast_shift": [0.35, 0.35, 0.35, 0.38, 0.42, 0.47, 0.53, 0.52, 0.40, 0.45, 0.52, 0.67, 0.75],
     "slow_shift": [0.25, 0.25, 0.25, 0.28, 0.32, 0.36, 0.40, 0.38, 0.30, 0.33, 0.42, 0.45, 0.48],
     "broad_definition": [
@@ -101,6 +103,7 @@ def test_default_keeps_the_revision_log_and_the_gartner_vintage() -> None:
         ("2022", "2025-11-18"): 0.42,  # hindsight global ~0.42
         ("2023", "2025-11-18"): 0.36,  # hindsight ~0.36 after Deloitte's 0.33
         ("2025", "2025-10-14"): 0.50,  # Gartner, before the 2025-11-18 blend
+        ("2026", "2025-12-17"): 0.58,  # the reference blend once McKinsey's figure is public
         ("2027", "2026-08-10"): 0.61,  # optional update on 2026-08-10
     }
 
@@ -134,7 +137,7 @@ def test_every_packaged_row_has_a_source() -> None:
 def test_2023_estimate_is_invisible_the_day_before_publication() -> None:
     before, on = load_signal("default").share_at(["2024-02-20", "2024-02-21"])
     assert before == 0.48  # still the 2022 figure (usable since 2023-02-01)
-    assert on == 0.38  # NVIDIA FY2024 disclosure, usable from 2024-02-21
+    assert on == 0.40  # NVIDIA FY2024 disclosure, usable from 2024-02-21
 
 
 def test_a_later_vintage_replaces_the_earlier_one_from_its_date() -> None:
@@ -146,8 +149,9 @@ def test_a_later_vintage_replaces_the_earlier_one_from_its_date() -> None:
 def test_forecasts_count_only_with_a_horizon_until_their_period_starts() -> None:
     signal = load_signal("default")
     assert signal.share_at(["2025-12-01"]).iloc[0] == 0.48
-    assert signal.share_at(["2025-12-01"], horizon=1).iloc[0] == 0.58
-    assert signal.share_at(["2025-12-16", "2025-12-17"], horizon=2).tolist() == [0.58, 0.60]
+    assert signal.share_at(["2025-12-01"], horizon=1).iloc[0] == 0.60
+    assert signal.share_at(["2025-12-16", "2025-12-17"], horizon=1).tolist() == [0.60, 0.58]
+    assert signal.share_at(["2025-12-16", "2025-12-17"], horizon=2).tolist() == [0.60, 0.60]
     assert signal.share_at(["2026-01-02"]).iloc[0] == 0.58  # 2026 is now the current period
     assert signal.share_at(["2026-08-09", "2026-08-10"], horizon=1).tolist() == [0.60, 0.61]
 
@@ -400,8 +404,8 @@ def test_the_default_run_reads_the_default_series_at_t_d() -> None:
     # monthly events on the first business day, t_d one business day before: the 2023 estimate
     # (usable 2024-02-21) first shows at the 2024-03-01 event (t_d 2024-02-29)
     assert share.loc["2024-02-01"] == 0.48
-    assert share.loc["2024-03-01"] == 0.38
-    assert share.loc["2024-04-01"] == 0.38
+    assert share.loc["2024-03-01"] == 0.40
+    assert share.loc["2024-04-01"] == 0.40
 
 
 def test_a_user_csv_drives_the_run(tmp_path: Path) -> None:
@@ -449,7 +453,7 @@ def test_cli_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows == {
         "broad_definition": "13",
         "constant_50": "13",
-        "default": "21",
+        "default": "22",
         "fast_shift": "13",
         "slow_shift": "13",
     }
@@ -458,11 +462,11 @@ def test_cli_list(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_show_as_of(capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli(["signal", "show", "--as-of", "2024-02-20"]) == 0
     out = capsys.readouterr().out
-    assert "12 of 21 vintages usable" in out
+    assert "12 of 22 vintages usable" in out
     assert "2024-02-21" not in out.split("\n\n")[1]  # the 2023 estimate is not listed yet
     assert "point-in-time 0.480; hindsight 0.420 (contains look-ahead)" in out
     assert _cli(["signal", "show", "--as-of", "2025-12-01", "--horizon", "1"]) == 0
-    assert "point-in-time 0.580" in capsys.readouterr().out
+    assert "point-in-time 0.600" in capsys.readouterr().out
 
 
 def test_cli_show_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
