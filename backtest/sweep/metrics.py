@@ -14,7 +14,13 @@ import pandas as pd
 from backtest.constants import TRADING_DAYS_PER_YEAR as P
 from backtest.metrics import METRIC_NAMES
 
-__all__ = ["METRIC_NAMES", "batch_metrics", "daily_returns_batch", "month_end_rows"]
+__all__ = [
+    "METRIC_NAMES",
+    "batch_metrics",
+    "daily_returns_batch",
+    "month_end_rows",
+    "monthly_returns_batch",
+]
 
 
 def daily_returns_batch(equity: np.ndarray, initial_cash: float) -> np.ndarray:
@@ -82,14 +88,16 @@ def batch_metrics(
     r = np.asarray(returns, dtype=float)
     b = np.asarray(baseline, dtype=float)
     n = r.shape[1]
-    growth = np.prod(1.0 + r, axis=1)
+    wealth = np.cumprod(1.0 + r, axis=1)
+    growth = wealth[:, -1].copy()
     b_growth = float(np.prod(1.0 + b))
     cagr = _cagr(growth, n)
     b_cagr = float(_cagr(np.array([b_growth]), n)[0])
     mean = r.mean(axis=1)
     std = r.std(axis=1, ddof=1)
-    downside = np.sqrt(np.mean(np.minimum(r, 0.0) ** 2, axis=1))
-    wealth = np.cumprod(1.0 + r, axis=1)
+    losses = np.minimum(r, 0.0)
+    downside = np.sqrt(np.mean(losses * losses, axis=1))
+    del losses
     peaks = np.maximum(np.maximum.accumulate(wealth, axis=1), 1.0)
     max_dd = np.minimum((wealth / peaks - 1.0).min(axis=1), 0.0)
     active = r - b
@@ -127,3 +135,22 @@ def batch_metrics(
         "fees_paid": np.asarray(fees_paid, dtype=float),
     }
     return {name: np.asarray(values[name], dtype=float) for name in METRIC_NAMES}
+
+
+def monthly_returns_batch(returns: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Compound daily returns into calendar-month returns, per row.
+
+    Parameters
+    ----------
+    returns : ndarray, shape (K, n_days) or (n_days,)
+    dates : DatetimeIndex, length n_days
+
+    Returns
+    -------
+    ndarray, shape (K, n_months) or (n_months,)
+    """
+    r = np.asarray(returns, dtype=float)
+    wealth = np.cumprod(1.0 + r, axis=-1)[..., month_end_rows(dates)]
+    previous = np.concatenate((np.ones((*wealth.shape[:-1], 1)), wealth[..., :-1]), axis=-1)
+    monthly: np.ndarray = wealth / previous - 1.0
+    return monthly

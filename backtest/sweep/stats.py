@@ -58,10 +58,12 @@ def sharpe_moments(returns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     r = np.asarray(returns, dtype=float)
     mean = r.mean(axis=-1, keepdims=True)
     centred = r - mean
-    m2 = np.mean(centred**2, axis=-1)
-    m3 = np.mean(centred**3, axis=-1)
-    m4 = np.mean(centred**4, axis=-1)
-    std = r.std(axis=-1, ddof=1)
+    squared = centred * centred
+    m2 = squared.mean(axis=-1)
+    m3 = (squared * centred).mean(axis=-1)
+    m4 = (squared * squared).mean(axis=-1)
+    n = r.shape[-1]
+    std = np.sqrt(m2 * n / (n - 1)) if n > 1 else np.full(m2.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         sharpe = np.where(std > 0, mean[..., 0] / std, np.nan)
         skew = np.where(m2 > 0, m3 / m2**1.5, np.nan)
@@ -109,7 +111,23 @@ def expected_max_sharpe(n_trials: int, sharpe_variance: float) -> float:
     return float(math.sqrt(max(sharpe_variance, 0.0)) * z)
 
 
-def deflated_sharpe_ratio(returns: np.ndarray, selected: int) -> dict[str, float]:
+def _row_sharpe(returns: np.ndarray, offset: np.ndarray | None, rows: int = 1024) -> np.ndarray:
+    """Per-row Sharpe ratio (ddof 1) of ``returns - offset``, a block of rows at a time."""
+    out = np.empty(len(returns))
+    for lo in range(0, len(returns), rows):
+        block = np.asarray(returns[lo : lo + rows], dtype=float)
+        if offset is not None:
+            block = block - offset
+        mean = block.mean(axis=1)
+        std = block.std(axis=1, ddof=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[lo : lo + rows] = np.where(std > 0, mean / std, np.nan)
+    return out
+
+
+def deflated_sharpe_ratio(
+    returns: np.ndarray, selected: int, *, offset: np.ndarray | None = None
+) -> dict[str, float]:
     """DSR of trial ``selected`` among all rows of ``returns`` (each row one trial).
 
     Parameters
@@ -117,19 +135,23 @@ def deflated_sharpe_ratio(returns: np.ndarray, selected: int) -> dict[str, float
     returns : ndarray, shape (K, n)
     selected : int
         Row of the trial that was picked (usually the best Sharpe ratio).
+    offset : ndarray, shape (n,), optional
+        Subtracted from every row first (a benchmark: the statistics of active returns).
 
     Returns
     -------
     dict with ``sharpe`` (per period), ``sharpe_annual``, ``psr`` (against 0), ``sr0``
     (expected maximum per period), ``sr0_annual``, ``dsr``, ``n_trials``, ``sharpe_variance``.
     """
-    sharpe, skew, kurtosis = sharpe_moments(returns)
+    sharpe = _row_sharpe(returns, offset)
+    chosen = np.asarray(returns[selected], dtype=float)
+    _, skew, kurtosis = sharpe_moments(chosen if offset is None else chosen - offset)
     finite = np.isfinite(sharpe)
     variance = float(np.var(sharpe[finite], ddof=1)) if finite.sum() >= 2 else 0.0
     n_trials = int(finite.sum())
     sr0 = expected_max_sharpe(n_trials, variance)
     n_obs = returns.shape[1]
-    sr, g3, g4 = float(sharpe[selected]), float(skew[selected]), float(kurtosis[selected])
+    sr, g3, g4 = float(sharpe[selected]), float(skew), float(kurtosis)
     return {
         "sharpe": sr,
         "sharpe_annual": sr * math.sqrt(252),
@@ -193,9 +215,13 @@ def pbo_cscv(returns: np.ndarray, *, n_blocks: int = 16, batch: int = 256) -> Pb
     size = n // n_blocks
     if size < 2:
         raise ValueError(f"{n} days cannot make {n_blocks} blocks of at least 2 days")
-    blocks = r[:, n - size * n_blocks :].reshape(k, n_blocks, size)
-    sums = blocks.sum(axis=2).T  # (S, K)
-    squares = (blocks**2).sum(axis=2).T
+    sums = np.empty((n_blocks, k))  # (S, K)
+    squares = np.empty((n_blocks, k))
+    first = n - size * n_blocks
+    for b in range(n_blocks):
+        block = r[:, first + b * size : first + (b + 1) * size]
+        sums[b] = block.sum(axis=1)
+        squares[b] = np.einsum("ij,ij->i", block, block)
     splits = np.array(
         [
             [b in chosen for b in range(n_blocks)]

@@ -43,3 +43,16 @@ def test_batch_metrics_equal_the_pure_functions(seed: int) -> None:
         np.testing.assert_allclose(
             got[name], expected[name].to_numpy()[:5], rtol=1e-9, atol=1e-12, err_msg=name
         )
+
+
+def test_monthly_returns_batch_equals_pandas_resampling() -> None:
+    from backtest.metrics import monthly_returns
+    from backtest.sweep.metrics import monthly_returns_batch
+
+    rng = np.random.default_rng(8)
+    dates = pd.bdate_range("2021-03-10", periods=230)
+    r = rng.normal(0.0, 0.01, (2, 230))
+    got = monthly_returns_batch(r, dates)
+    for k in range(2):
+        expected = monthly_returns(pd.Series(r[k], index=dates)).to_numpy()
+        np.testing.assert_allclose(got[k], expected, rtol=1e-10, atol=1e-14)
