@@ -2,7 +2,9 @@
 
 A value passes when ``|now - golden| <= max(abs, rel * |golden|)``; NaN equals NaN; a strategy,
 metric or event present on one side only is drift. Target weights are compared per event and
-ticker the same way (a ticker absent from an event has weight 0).
+ticker the same way (a ticker absent from an event has weight 0); an event whose determination
+date moved fails even with equal weights (status ``timing``): the no-look-ahead timing is part
+of the methodology.
 
 Tolerances resolve from the most specific entry down: ``[strategies.NAME.metrics] METRIC`` ->
 ``[metrics] METRIC`` -> ``[default]`` of the tolerance file -> the built-in default of the
@@ -191,7 +193,8 @@ def _status(golden: float, now: float, allowed: float) -> str:
     return "within" if abs(now - golden) <= allowed else "drift"
 
 
-FAILING = frozenset({"drift", "added", "removed"})
+FAILING = frozenset({"drift", "added", "removed", "timing"})
+"""Statuses that fail the gate (``timing``: equal weights, but the determination date moved)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,7 +205,8 @@ class CheckReport:
     ----------
     metrics : DataFrame
         ``strategy, metric, golden, now, delta, abs_tol, rel_tol, allowed, status`` for every
-        metric of every strategy (status ``ok``, ``within``, ``drift``, ``added``, ``removed``).
+        metric of every strategy (status ``ok``, ``within``, ``drift``, ``added``, ``removed``;
+        weights also ``timing``).
     weights : DataFrame
         ``strategy, determination_date, effective_date, ticker, golden, now, delta, allowed,
         status`` for every ticker of every event.
@@ -270,8 +274,17 @@ def check_against_golden(
         for s, g in zip(weights["strategy"], weights["golden"], strict=True)
     ]
     weights["status"] = [
-        _status(g, n, a)
-        for g, n, a in zip(weights["golden"], weights["now"], weights["allowed"], strict=True)
+        "timing" if moved_td and status in ("ok", "within") else status
+        for status, moved_td in zip(
+            (
+                _status(g, n, a)
+                for g, n, a in zip(
+                    weights["golden"], weights["now"], weights["allowed"], strict=True
+                )
+            ),
+            weights["timing_changed"],
+            strict=True,
+        )
     ]
     return CheckReport(
         name=str(result.config.run.name),

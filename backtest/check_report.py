@@ -20,6 +20,7 @@ _SHOWN_STATUS = {
     "drift": "**DRIFT**",
     "added": "**added**",
     "removed": "**removed**",
+    "timing": "**t_d moved**",
 }
 
 

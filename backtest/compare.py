@@ -6,7 +6,8 @@ ticker, weight``), ``metrics`` (one row per strategy, index ``strategy``) and ``
 `backtest.results.load`. `compare_runs` computes the differences; `comparison_blocks` lays them
 out for Markdown and HTML (`backtest.markup`). `backtest.check` reuses the diff functions.
 
-A weight is "changed" when ``|b - a| > 1e-12`` (float noise of identical code is exactly 0).
+A weight is "changed" when ``|b - a| > 1e-12`` (float noise of identical code is exactly 0) or
+its event's determination date moved.
 """
 
 from __future__ import annotations
@@ -82,20 +83,33 @@ def weight_changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame with columns ``strategy, determination_date, effective_date, ticker, a, b,
-    delta`` (``b - a``). ``a`` or ``b`` is NaN when the *event* is missing on that side; a
-    ticker missing from an event that exists counts as weight 0.
+    delta, timing_changed`` (``delta = b - a``). ``a`` or ``b`` is NaN when the *event* is
+    missing on that side; a ticker missing from an event that exists counts as weight 0.
+    ``determination_date`` is B's (A's for an event only A has); ``timing_changed`` marks
+    events present on both sides whose determination dates differ.
     """
-    left = a.rename(columns={"weight": "a", "determination_date": "det_a"})
-    right = b.rename(columns={"weight": "b", "determination_date": "det_b"})
-    merged = left.merge(right, on=_KEYS, how="outer")
+    merged = (
+        a.drop(columns="determination_date")
+        .rename(columns={"weight": "a"})
+        .merge(
+            b.drop(columns="determination_date").rename(columns={"weight": "b"}),
+            on=_KEYS,
+            how="outer",
+        )
+    )
+    event_key = pd.MultiIndex.from_frame(merged[_KEYS[:2]])
+    dets = []
     for side, frame in (("a", a), ("b", b)):
-        events = pd.MultiIndex.from_frame(frame[_KEYS[:2]])
-        has_event = pd.MultiIndex.from_frame(merged[_KEYS[:2]]).isin(events)
-        merged.loc[has_event & merged[side].isna(), side] = 0.0
-    merged["determination_date"] = merged["det_b"].fillna(merged["det_a"])
+        events = frame.drop_duplicates(_KEYS[:2]).set_index(_KEYS[:2])["determination_date"]
+        merged.loc[event_key.isin(events.index) & merged[side].isna(), side] = 0.0
+        dets.append(pd.Series(events.reindex(event_key).to_numpy(), index=merged.index))
+    merged["determination_date"] = dets[1].fillna(dets[0])
     merged["delta"] = merged["b"] - merged["a"]
+    merged["timing_changed"] = dets[0].notna() & dets[1].notna() & (dets[0] != dets[1])
     merged = merged.sort_values(_KEYS, kind="stable").reset_index(drop=True)
-    return merged[["strategy", "determination_date", *_KEYS[1:], "a", "b", "delta"]]
+    return merged[
+        ["strategy", "determination_date", *_KEYS[1:], "a", "b", "delta", "timing_changed"]
+    ]
 
 
 def metric_changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
@@ -172,7 +186,10 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able data (dates as ISO strings, NaN as None)."""
-        weights = self.weights[self.weights["delta"].abs().fillna(1.0) > CHANGE_EPS].copy()
+        changed = (self.weights["delta"].abs().fillna(1.0) > CHANGE_EPS) | self.weights[
+            "timing_changed"
+        ]
+        weights = self.weights[changed].copy()
         for col in ("determination_date", "effective_date"):
             weights[col] = pd.to_datetime(weights[col]).dt.strftime("%Y-%m-%d")
         return {
@@ -198,7 +215,7 @@ def compare_runs(a: RunLike, b: RunLike, *, labels: tuple[str, str] = ("A", "B")
         elif w["b"].isna().all() and m["b"].isna().all():
             status[strategy] = f"only in {labels[0]}"
         else:
-            moved_w = w["delta"].abs().fillna(1.0) > CHANGE_EPS
+            moved_w = (w["delta"].abs().fillna(1.0) > CHANGE_EPS) | w["timing_changed"]
             moved_m = ~_same(m["a"], m["b"])
             events = w.loc[moved_w, "effective_date"].nunique()
             status[strategy] = (

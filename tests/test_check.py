@@ -304,3 +304,15 @@ def test_the_example_tolerance_file_loads_and_resolves() -> None:
     assert tols.for_metric("proportional", "fees_paid") == Tolerance(abs_tol=1.0, rel_tol=0.0)
     assert math.isinf(tols.for_metric("baseline", "monthly_hit_rate").abs_tol)
     assert tols.for_weights("baseline") == Tolerance(abs_tol=1e-6, rel_tol=0.0)
+
+
+def test_a_moved_determination_date_fails_even_with_equal_weights() -> None:
+    weights = GOLDEN_W.copy()
+    is_s = weights["strategy"] == "s"
+    weights.loc[is_s, "determination_date"] = pd.Timestamp("2024-01-30")  # lag 1 -> 2 days
+    report = check_against_golden(_result(GOLDEN_M, weights), _golden())
+    status = report.weights.set_index(["strategy", "ticker"])["status"]
+    assert status[("s", "X")] == status[("s", "Y")] == "timing"
+    assert status[("baseline", "X")] == "ok"
+    assert report.exit_code == 1
+    assert "**t_d moved**" in to_markdown(check_blocks(report))

@@ -422,17 +422,15 @@ def test_missing_golden_is_an_error_and_update_creates_then_replaces(
 def test_cap_change_fails_check_on_the_capped_weights_and_compare_shows_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    strategies = pytest.importorskip("strategies")
-    if "capped" not in getattr(strategies, "CONSTRAINTS", {}):
-        pytest.skip("the `capped` constraint is not registered in strategies.CONSTRAINTS")
+    # the uncapped scheme reaches 20 % on this window, so a 15 % cap binds and 25 % does not
     cap25 = tmp_path / "cap25.toml"
     cap25.write_text(SHORT + 'constraints = [{ kind = "capped", max_weight = 0.25 }]\n')
-    cap20 = tmp_path / "cap20.toml"
-    cap20.write_text(SHORT + 'constraints = [{ kind = "capped", max_weight = 0.20 }]\n')
+    cap15 = tmp_path / "cap15.toml"
+    cap15.write_text(SHORT + 'constraints = [{ kind = "capped", max_weight = 0.15 }]\n')
     golden = tmp_path / "cap.json"
     assert main(["check", str(cap25), "--golden", str(golden), "--update"]) == 0
     assert main(["run", str(cap25), "--out", str(tmp_path / "a"), "--json"]) == 0
-    assert main(["run", str(cap20), "--out", str(tmp_path / "b"), "--json"]) == 0
+    assert main(["run", str(cap15), "--out", str(tmp_path / "b"), "--json"]) == 0
     capsys.readouterr()
     # independent answer: which (event, ticker) weights differ between the two runs' files
     a = pd.read_csv(tmp_path / "a" / "short" / "weights.csv")
@@ -440,8 +438,8 @@ def test_cap_change_fails_check_on_the_capped_weights_and_compare_shows_them(
     both = a.merge(b, on=["strategy", "effective_date", "ticker"], suffixes=("_a", "_b"))
     moved = both[(both["weight_a"] - both["weight_b"]).abs() > 1e-10]
     assert not moved.empty
-    assert (b.loc[b["strategy"] == "proportional", "weight"] <= 0.20 + 1e-12).all()
-    assert main(["check", str(cap20), "--golden", str(golden), "--json"]) == 1
+    assert (b.loc[b["strategy"] == "proportional", "weight"] <= 0.15 + 1e-12).all()
+    assert main(["check", str(cap15), "--golden", str(golden), "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     flagged = {
         (w["effective_date"], w["ticker"])
@@ -450,7 +448,7 @@ def test_cap_change_fails_check_on_the_capped_weights_and_compare_shows_them(
     }
     assert flagged == set(zip(moved["effective_date"], moved["ticker"], strict=True))
     assert payload["config_changes"] == [
-        {"key": "strategies.proportional.constraints[1].max_weight", "golden": 0.25, "now": 0.2}
+        {"key": "strategies.proportional.constraints[1].max_weight", "golden": 0.25, "now": 0.15}
     ]
     # compare the two result folders: the same moved weights, and the largest move per event
     assert (
@@ -469,7 +467,7 @@ def test_cap_change_fails_check_on_the_capped_weights_and_compare_shows_them(
     assert {(w["effective_date"], w["ticker"]) for w in cmp["changed_weights"]} == flagged
     assert cmp["strategies"]["baseline"] == "identical"
     assert cmp["strategies"]["proportional"].startswith("changed:")
-    assert main(["compare", str(cap25), str(cap20), "--top", "3"]) == 0
+    assert main(["compare", str(cap25), str(cap15), "--top", "3"]) == 0
     out = capsys.readouterr().out
     gross = (
         both.assign(size=(both["weight_a"] - both["weight_b"]).abs())
@@ -479,7 +477,7 @@ def test_cap_change_fails_check_on_the_capped_weights_and_compare_shows_them(
     expected = [round(100 * g, 2) for g in sorted(gross[gross > 0], reverse=True)[:3]]
     listed = [r.split(" | ")[3] for r in out.splitlines() if r.startswith("| proportional | 20")]
     assert [float(cell.removesuffix(" pp")) for cell in listed] == expected
-    assert "`strategies.proportional.constraints[1].max_weight`: `0.25` → `0.2`" in out
+    assert "`strategies.proportional.constraints[1].max_weight`: `0.25` → `0.15`" in out
 
 
 # ---------------------------------------------------------------- compare
@@ -570,3 +568,18 @@ def test_update_over_a_golden_from_other_data_says_so(
     assert "**new data**" in captured.out and "updated golden" in captured.err
     real = json.loads((golden_dir / "short.json").read_text())["data_sha256"]
     assert json.loads(forged.read_text())["data_sha256"] == real
+
+
+@pytest.mark.parametrize("name", ["demo", "shared-files"])
+def test_committed_goldens_belong_to_their_configs(name: str) -> None:
+    from backtest.config import load_config
+    from backtest.golden import read_golden
+
+    golden = read_golden(REPO / "results" / "golden" / f"{name}.json")
+    config = load_config(REPO / "configs" / f"{name}.toml")
+    assert golden.manifest["name"] == config.run.name
+    assert golden.manifest["config"]["data"]["source"] == config.data.source
+    stale = f"results/golden/{name}.json is stale: review, then `make golden`"
+    assert set(golden.weights["strategy"]) == {s.name for s in config.strategies} | {"baseline"}, (
+        stale
+    )
