@@ -99,7 +99,7 @@ def equity_chart(
     axes.set_title(f"Portfolio value vs {baseline_ticker} (log scale)")
     axes.set_ylabel("value")
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=8, ncol=2)
+    axes.legend(fontsize=8, ncol=2, loc="upper left")
     return figure
 
 
@@ -119,8 +119,25 @@ def drawdown_chart(equity: pd.DataFrame, *, baseline_ticker: str = "NVDA") -> Fi
         )  # fmt: skip
     axes.set_title("Drawdown (%)")
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=8, ncol=2)
+    axes.legend(fontsize=8, ncol=2, loc="upper left")
     return figure
+
+
+def _bucket_weights(holdings: pd.DataFrame, buckets: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+    """Per strategy, the daily weight of each bucket: shape (n_days, 4), ``other`` last."""
+    layers = [*BUCKETS, "other"]
+    strategy_codes, strategy_names = pd.factorize(holdings["strategy"])
+    date_codes, dates = pd.factorize(holdings["date"], sort=True)
+    ticker_codes, tickers = pd.factorize(holdings["ticker"])
+    bucket_of = np.array([layers.index(buckets.get(str(t), "other")) for t in tickers], dtype=int)
+    weights = holdings["weight"].to_numpy(dtype=float)
+    out: dict[str, pd.DataFrame] = {}
+    for s, name in enumerate(strategy_names):
+        mine = strategy_codes == s
+        table = np.zeros((len(dates), len(layers)))
+        np.add.at(table, (date_codes[mine], bucket_of[ticker_codes[mine]]), weights[mine])
+        out[str(name)] = pd.DataFrame(table, index=pd.DatetimeIndex(dates), columns=layers)
+    return out
 
 
 def bucket_weights_chart(
@@ -136,8 +153,7 @@ def bucket_weights_chart(
     holdings : DataFrame (long)
         ``strategy, date, ticker, weight``.
     buckets : Mapping[str, str]
-        ticker -> bucket; a ticker outside ``buckets`` (the baseline) counts in its own bucket if
-        known, else ``gpu`` is not assumed: it is shown as ``other``.
+        ticker -> bucket; a ticker outside ``buckets`` is shown as ``other``.
     share : Series
         Inference share known at each event, index = effective dates.
     strategies : list of str
@@ -147,12 +163,11 @@ def bucket_weights_chart(
     cols = 2 if n > 1 else 1
     rows = int(np.ceil(n / cols))
     figure = _figure(2.6 * rows + 0.6)
+    by_bucket = _bucket_weights(holdings, buckets)
     for i, name in enumerate(strategies):
         axes = figure.add_subplot(rows, cols, i + 1)
-        mine = holdings[holdings["strategy"] == name]
-        wide = _weekly(mine.pivot(index="date", columns="ticker", values="weight"))
-        groups = wide.T.groupby(lambda t: buckets.get(str(t), "other")).sum().T
-        layers = [b for b in (*BUCKETS, "other") if b in groups.columns]
+        groups = _weekly(by_bucket[name])
+        layers = [b for b in groups.columns if b in BUCKETS or groups[b].any()]
         stacked = [groups[b].to_numpy() for b in layers]
         cash = np.clip(1.0 - groups.sum(axis=1).to_numpy(), 0.0, None)
         axes.stackplot(
@@ -201,7 +216,7 @@ def rolling_excess_chart(
     )
     axes.grid(True, alpha=0.3)
     if len(returns.columns) > 1:
-        axes.legend(fontsize=8, ncol=2)
+        axes.legend(fontsize=8, ncol=2, loc="upper left")
     return figure
 
 
@@ -228,7 +243,7 @@ def turnover_costs_chart(turnover: pd.DataFrame, initial_cash: float) -> Figure:
             top.plot(dates[skipped], np.zeros(skipped.sum()), "x", color="grey")
     top.set_title("One-way turnover per rebalance after the first investment (%; x = skipped)")
     top.grid(True, alpha=0.3)
-    top.legend(fontsize=8, ncol=2)
+    top.legend(fontsize=8, ncol=2, loc="upper left")
     bottom.set_title("Cumulative fees (% of initial cash)")
     bottom.grid(True, alpha=0.3)
     return figure

@@ -187,10 +187,16 @@ def correlation(returns: np.ndarray | pd.Series, baseline: np.ndarray | pd.Serie
 def monthly_returns(returns: pd.Series) -> pd.Series:
     """Compound daily returns (DatetimeIndex) into calendar-month returns.
 
-    A month holding a NaN day is NaN (``prod`` does not skip NaN here).
+    A month holding a NaN day is NaN (NaN is never skipped). Index: monthly ``Period``.
     """
-    grouped = (1.0 + returns).groupby(pd.DatetimeIndex(returns.index).to_period("M"))
-    return grouped.prod(skipna=False) - 1.0
+    dates = pd.DatetimeIndex(returns.index)
+    if not dates.is_monotonic_increasing or not len(dates):
+        grouped = (1.0 + returns).groupby(dates.to_period("M"))
+        return grouped.prod(skipna=False) - 1.0
+    keys = dates.year.to_numpy() * 12 + dates.month.to_numpy()
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    growth = np.multiply.reduceat(1.0 + _arr(returns), starts)
+    return pd.Series(growth - 1.0, index=dates[starts].to_period("M"), name=returns.name)
 
 
 def _monthly_pair(returns: pd.Series, baseline: pd.Series) -> tuple[pd.Series, pd.Series] | None:

@@ -345,17 +345,25 @@ def _check_weights(weights: pd.DataFrame, context: Context, name: str) -> None:
 
 
 def _long_weights(targets: Mapping[str, pd.DataFrame], events: pd.DataFrame) -> pd.DataFrame:
-    det_of = dict(zip(events["effective_date"], events["determination_date"], strict=True))
+    """Targets as ``strategy, determination_date, effective_date, ticker, weight`` rows."""
+    det_of = pd.Series(
+        events["determination_date"].to_numpy(), index=pd.DatetimeIndex(events["effective_date"])
+    )
     frames = []
     for name, weights in targets.items():
-        stacked = weights.rename_axis(index="effective_date", columns="ticker").melt(
-            ignore_index=False, value_name="weight"
+        n_events, n_tickers = weights.shape
+        effective = pd.DatetimeIndex(weights.index)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "strategy": np.full(n_events * n_tickers, name, dtype=object),
+                    "determination_date": np.repeat(det_of.loc[effective].to_numpy(), n_tickers),
+                    "effective_date": np.repeat(effective.to_numpy(), n_tickers),
+                    "ticker": np.tile(np.asarray(weights.columns, dtype=object), n_events),
+                    "weight": weights.to_numpy(dtype=float).ravel(),
+                }
+            )
         )
-        stacked = stacked.reset_index()[["effective_date", "ticker", "weight"]]
-        stacked = stacked.sort_values(["effective_date", "ticker"], kind="stable")
-        stacked.insert(0, "strategy", name)
-        stacked.insert(1, "determination_date", stacked["effective_date"].map(det_of))
-        frames.append(stacked)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -368,25 +376,36 @@ def _daily_returns(equity: pd.DataFrame, initial_cash: float) -> pd.DataFrame:
 
 
 def _long_holdings(holdings: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    frames = []
-    for name, held in holdings.items():
-        stacked = held.rename_axis(index="date", columns="ticker").melt(
-            ignore_index=False, value_name="weight"
-        )
-        stacked = stacked.reset_index()[["date", "ticker", "weight"]]
-        stacked.insert(0, "strategy", name)
-        frames.append(stacked.sort_values(["date", "ticker"], kind="stable"))
-    return pd.concat(frames, ignore_index=True)
+    """Drifted weights as ``strategy, date, ticker, weight`` rows (categorical names: the table
+    has n_variants x n_days x n_tickers rows, and Parquet keeps the categories)."""
+    names = list(holdings)
+    first = holdings[names[0]]
+    n_days, n_tickers = first.shape
+    per_variant = n_days * n_tickers
+    return pd.DataFrame(
+        {
+            "strategy": pd.Categorical.from_codes(
+                np.repeat(np.arange(len(names)), per_variant), dtype=pd.CategoricalDtype(names)
+            ),
+            "date": np.tile(np.repeat(first.index.to_numpy(), n_tickers), len(names)),
+            "ticker": pd.Categorical.from_codes(
+                np.tile(np.arange(n_tickers), n_days * len(names)),
+                dtype=pd.CategoricalDtype(list(first.columns)),
+            ),
+            "weight": np.concatenate([holdings[n].to_numpy(dtype=float).ravel() for n in names]),
+        }
+    )
 
 
 def _long_turnover(simulation: Simulation, targets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per event: ``strategy, effective_date, turnover, fees, skipped``."""
     orders = simulation.orders
-    fees_by_day = orders.groupby(["variant", "date"])["fees"].sum()
     frames = []
     for name, weights in targets.items():
         dates = pd.DatetimeIndex(weights.index)
         skipped = dates.isin(simulation.skipped_events[name])
-        fees = [float(fees_by_day.get((name, d), 0.0)) for d in dates]
+        mine = orders[orders["variant"] == name]
+        fees = mine.groupby("date")["fees"].sum().reindex(dates, fill_value=0.0).to_numpy()
         frames.append(
             pd.DataFrame(
                 {

@@ -1,0 +1,189 @@
+"""Benchmark: a default-like run (8 strategies + baseline, 18 tickers, 2015-2026, monthly).
+
+Measures, in one invocation so the ratios compare like with like on a shared machine:
+
+* warm in-process ``backtest.run`` (best of ``REPEATS``; target < 1 s),
+* the engine alone, rust vs numba kernels (``simulate(engine=...)``, warm),
+* the report: charts + ``report.html`` + every file (``write_run``; target < 3 s),
+* cold CLI: ``backtest run`` in a fresh process, caches warm (target < 6 s; rust kernel),
+* a fresh process up to its first (tiny) simulation with each kernel: the cold-start cost of
+  the kernel choice (numba compiles, or loads its on-disk cache; rust does not),
+* peak RSS of the cold CLI process (``resource.getrusage`` of the children).
+
+Prices: the shared files (``../shared/data/prices``) when present, else the demo market. The
+8 strategies are listed below (kinds from the registry), so the benchmark does not depend on
+what a config file happens to hold.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data" / "prices"
+REPEATS = 5
+TARGETS = {"warm run": 1.0, "report": 3.0, "cold CLI": 6.0}
+
+STRATEGIES_TOML = """
+[[strategies]]
+name = "equal_weight"
+kind = "equal_weight"
+
+[[strategies]]
+name = "static_60_30_10"
+kind = "static"
+
+[[strategies]]
+name = "proportional"
+kind = "proportional"
+edge_fraction = 0.25
+
+[[strategies]]
+name = "proportional_invvol"
+kind = "proportional"
+within = "inverse_volatility"
+
+[[strategies]]
+name = "proportional_edge"
+kind = "proportional"
+edge_fraction = 0.5
+
+[[strategies]]
+name = "linear_tilt"
+kind = "linear_tilt"
+
+[[strategies]]
+name = "linear_tilt_strong"
+kind = "linear_tilt"
+strength = 2.0
+
+[[strategies]]
+name = "proportional_capped"
+kind = "proportional"
+constraints = [{ kind = "capped", max_weight = 0.15 }]
+"""
+
+
+def _config_text() -> tuple[str, str]:
+    """A config file text (8 strategies) and the price source it uses."""
+    if (SHARED / "NVDA.csv").is_file():
+        data = f'[data]\nsource = "files"\ndir = "{SHARED}"\n'
+        source = f"shared files ({SHARED})"
+    else:
+        data = '[data]\nsource = "demo"\n'
+        source = "demo market (synthetic; ../shared is absent)"
+    head = (
+        'universe = "compute_layer"\nbaseline = "NVDA"\n\n[run]\nname = "bench"\n'
+        "start = 2015-01-02\nend = 2026-07-31\ninitial_cash = 1_000_000.0\n\n"
+        f'{data}\n[schedule]\nfrequency = "monthly"\n\n'
+        "[costs]\nfees_bps = 10.0\nslippage_bps = 5.0\n"
+    )
+    return head + STRATEGIES_TOML, source
+
+
+def _best(work: Any, repeats: int = REPEATS) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _cold(config: Path, out: Path) -> tuple[float, float]:
+    """Wall time of ``backtest run`` in a fresh interpreter and the children's peak RSS (MB)."""
+    env = dict(os.environ)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "backtest", "run", str(config), "--out", str(out), "--force"],
+        check=True, capture_output=True, env=env, cwd=REPO,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, peak_kb / 1024.0
+
+
+_FIRST_SIMULATION = (
+    "import time, numpy as np; t = time.perf_counter(); import backtest.engine as e, pandas as pd; "
+    "p = pd.DataFrame(np.ones((3, 2)), index=pd.bdate_range('2024-01-01', periods=3), "
+    "columns=['A', 'B']); w = pd.DataFrame([[0.5, 0.5]], index=p.index[:1], columns=p.columns); "
+    "e.simulate(p, {{'s': w}}, initial_cash=1.0, fees_bps=0, slippage_bps=0, engine='{engine}'); "
+    "print(time.perf_counter() - t)"
+)
+
+
+def _first_simulation(engine: str) -> float:
+    """Seconds from a fresh interpreter to the end of its first (tiny) simulation."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_SIMULATION.format(engine=engine)],
+        check=True, capture_output=True, text=True, cwd=REPO,
+    )  # fmt: skip
+    return float(done.stdout.strip())
+
+
+def main() -> None:
+    """Print the benchmark table."""
+    from backtest.config import load_config
+    from backtest.engine import simulate
+    from backtest.results import write_run
+    from backtest.runner import run
+
+    text, source = _config_text()
+    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+        config_path = Path(tmp) / "bench.toml"
+        config_path.write_text(text)
+        config = load_config(config_path)
+        result = run(config)  # warm-up: imports, kernels, file caches
+        n_strategies = len(result.equity.columns) - 1
+        warm = _best(lambda: run(config))
+        costs: dict[str, Any] = {"initial_cash": 1e6, "fees_bps": 10.0, "slippage_bps": 5.0}
+        engine_times = {}
+        for engine in ("rust", "numba"):
+            simulate(result.prices, result.targets, engine=engine, **costs)  # compile / warm
+            engine_times[engine] = _best(
+                lambda engine=engine: simulate(
+                    result.prices, result.targets, engine=engine, **costs
+                )
+            )
+        counter = iter(range(100))
+        report = _best(
+            lambda: write_run(result, Path(tmp) / f"r{next(counter)}", force=False), repeats=3
+        )
+        cold, peak_mb = _cold(config_path, Path(tmp) / "cli")
+        first = {engine: _first_simulation(engine) for engine in ("rust", "numba")}
+    rows = [
+        ("warm run (in process)", warm, TARGETS["warm run"]),
+        ("report (charts, html, files)", report, TARGETS["report"]),
+        ("cold CLI (fresh process)", cold, TARGETS["cold CLI"]),
+    ]
+    print(f"prices: {source}")
+    print(
+        f"run: {n_strategies} strategies + baseline + {len(result.reference_equity.columns)} "
+        f"references, {result.prices.shape[1]} tickers, {len(result.equity)} days, "
+        f"{len(result.events)} monthly events; best of {REPEATS} (report: 3)"
+    )
+    print(f"{'measure':<34}{'seconds':>9}{'target':>9}  ok")
+    for name, seconds, target in rows:
+        print(f"{name:<34}{seconds:>9.3f}{target:>9.1f}  {'yes' if seconds < target else 'NO'}")
+    print(f"{'peak RSS of the cold CLI (MB)':<34}{peak_mb:>9.0f}")
+    print(
+        f"engine only, warm: rust {engine_times['rust']:.3f} s, numba {engine_times['numba']:.3f}"
+        f" s (numba / rust = {engine_times['numba'] / engine_times['rust']:.2f})"
+    )
+    print(
+        f"fresh process to first simulation: rust {first['rust']:.2f} s, numba "
+        f"{first['numba']:.2f} s (numba / rust = {first['numba'] / first['rust']:.2f}); "
+        "the run uses rust (no JIT at start-up)"
+    )
+    print(f"warm run / report = {warm / report:.2f}; cold CLI / warm run = {cold / warm:.1f}")
+
+
+if __name__ == "__main__":
+    main()
