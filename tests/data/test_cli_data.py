@@ -101,3 +101,20 @@ def test_non_usd_member_with_fx_is_converted(tmp_path: Path) -> None:
     assert list(panel.columns) == ["2454.TW", "NVDA"]
     assert panel.loc["2024-01-03", "2454.TW"] == pytest.approx(6.0 * 0.03)
     assert isinstance(panel.index, pd.DatetimeIndex)
+
+
+def test_run_offline_on_an_empty_cache_names_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backtest.data.cache import CACHE_ENV_VAR
+    from tests.conftest import REPO
+
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "empty-cache"))
+    argv = [
+        "run", str(REPO / "configs" / "default.toml"), "--source", "yahoo", "--offline",
+        "--out", str(tmp_path / "results"),
+    ]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "offline mode: the cache in" in err and "NVDA (not cached)" in err
+    assert not (tmp_path / "results" / "default").exists()
