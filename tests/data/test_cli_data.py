@@ -118,3 +118,44 @@ def test_run_offline_on_an_empty_cache_names_what_is_missing(
     err = capsys.readouterr().err
     assert "offline mode: the cache in" in err and "NVDA (not cached)" in err
     assert not (tmp_path / "results" / "default").exists()
+
+
+def test_snapshot_from_yahoo_through_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--source yahoo``: yfinance parses replayed chart answers, the cache fills, then
+    ``--offline`` rebuilds the identical snapshot from the cache alone."""
+    import backtest.data.yahoo as yahoo_module
+    from backtest.data.cache import CACHE_ENV_VAR
+    from tests.data.yahoo_stub import StubYahoo
+
+    stub = StubYahoo({s: [(200, f"chart_{s}.json")] for s in ("NVDA", "AMD", "MSFT")})
+    original = yahoo_module.YahooFetcher
+
+    def with_stub(**kwargs: object) -> object:
+        return original(session_factory=lambda: stub, sleep=lambda s: None, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yahoo_module, "YahooFetcher", with_stub)
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "cache"))
+    universe = tmp_path / "three.toml"
+    universe.write_text(
+        UNIVERSE.format(second="AMD", currency="USD")
+        + '\n[[members]]\nticker = "MSFT"\nname = "Microsoft"\nbucket = "asic"\n'
+        'currency = "USD"\nnote = "test"\n'
+    )
+    base = ["data", "snapshot", "--universe", str(universe), "--start", "2024-06-03",
+            "--end", "2024-06-14", "--source", "yahoo"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "a.parquet")]) == 0
+    online_calls = len(stub.calls)
+    assert online_calls > 0
+    assert sorted(p.name for p in (tmp_path / "cache").glob("*.parquet")) == [
+        "AMD.parquet", "MSFT.parquet", "NVDA.parquet"
+    ]  # fmt: skip
+    assert main([*base, "--offline", "--out", str(tmp_path / "b.parquet")]) == 0
+    assert len(stub.calls) == online_calls  # the offline run asked nothing
+    a, _ = read_snapshot(tmp_path / "a.parquet")
+    b, meta = read_snapshot(tmp_path / "b.parquet")
+    pd.testing.assert_frame_equal(a, b)
+    assert a.loc["2024-06-03", "MSFT"] == 413.5  # adjusted close from the fixture
+    assert meta["provenance"]["provider"]["from_cache"] == ["AMD", "MSFT", "NVDA"]
+    capsys.readouterr()
