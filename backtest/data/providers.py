@@ -18,6 +18,10 @@ class PriceProvider(Protocol):
     ``load`` returns a raw panel: a ``DatetimeIndex`` of trading days (unique, ascending), one
     float column per requested ticker, NaN where the source has no price. The panel is validated
     and aligned to the baseline calendar by `backtest.data.validate.align_prices`.
+
+    A provider may also have ``provenance() -> dict`` describing its last ``load`` (files and
+    columns used, cache actions, snapshot sha256, ``missing_tickers`` it was allowed to leave
+    out); the runner records it in the manifest under ``data_provenance``.
     """
 
     @property

@@ -53,7 +53,10 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """Serialise ``frame`` (index kept) to Parquet bytes with pyarrow, uncompressed-stable."""
+    """Serialise ``frame`` (index kept) to zstd-compressed Parquet bytes with pyarrow.
+
+    The same frame and library versions give the same bytes, so a file's sha256 identifies it.
+    """
     buffer = io.BytesIO()
     frame.to_parquet(buffer, engine="pyarrow", index=True, compression="zstd")
     return buffer.getvalue()

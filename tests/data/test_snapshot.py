@@ -39,6 +39,11 @@ def test_round_trip_is_bit_identical_and_hash_is_of_the_file(tmp_path: Path) -> 
     pd.testing.assert_frame_equal(back, _prices())
     assert back.to_numpy().tobytes() == _prices().to_numpy().tobytes()
     assert side["provenance"] == {"source": "test"}
+    # the same panel written again hashes the same: a sha256 names the content
+    assert (
+        write_snapshot(_prices(), tmp_path / "again.parquet", provenance={})["sha256"]
+        == (meta["sha256"])
+    )
 
 
 def test_config_hash_mismatch_is_a_data_error(tmp_path: Path) -> None:
