@@ -2,8 +2,12 @@
 
 The effective date ``t_e`` is the first (``anchor="first"``) or last (``"last"``) trading day of
 each period of ``frequency``; the determination date ``t_d`` is ``lag_days`` trading days
-before ``t_e``. Events whose ``t_d`` has fewer than ``warmup_days`` calendar days up to and
-including it are dropped, so the first decision always has history to work with.
+before ``t_e``. Events whose ``t_d`` has fewer than ``warmup_days`` trading days (calendar
+rows) up to and including it are dropped, so the first decision always has history to work with.
+
+`Schedule` is the one place these options live and are validated: ``frequency``, ``anchor``,
+``lag_days`` and ``rebalance_band``. The band's skip rule needs the drifted weights of a
+simulation, so the engine applies it (see `backtest.engine`); this module only defines events.
 """
 
 from __future__ import annotations
@@ -36,8 +40,8 @@ class Schedule:
     lag_days : int
         Trading days between determination and effective date, >= 1.
     rebalance_band : float
-        Skip an event when every drifted weight is within this distance of its target; 0 means
-        always trade.
+        In [0, 1). Skip an event when every drifted weight is within this distance of its
+        target (``max_i |drifted_i - target_i| <= rebalance_band``); 0 means always trade.
     """
 
     frequency: Frequency = "monthly"
@@ -59,8 +63,13 @@ class Schedule:
             raise ConfigError(f"`lag_days` must be an integer >= 1, got {self.lag_days!r}")
         if self.lag_days < 1:
             raise ConfigError(f"`lag_days` must be >= 1, got {self.lag_days}")
-        if not 0.0 <= float(self.rebalance_band) < 1.0:
-            raise ConfigError(f"`rebalance_band` must be in [0, 1), got {self.rebalance_band!r}")
+        band = self.rebalance_band
+        if (
+            isinstance(band, bool)
+            or not isinstance(band, int | float)
+            or not 0.0 <= float(band) < 1.0
+        ):
+            raise ConfigError(f"`rebalance_band` must be a number in [0, 1), got {band!r}")
 
 
 def rebalance_events(
@@ -74,7 +83,7 @@ def rebalance_events(
         Trading days, ascending.
     schedule : Schedule
     warmup_days : int
-        Minimum number of calendar days up to and including ``t_d``.
+        Minimum number of trading days (rows of ``calendar``) up to and including ``t_d``.
 
     Returns
     -------
@@ -84,6 +93,10 @@ def rebalance_events(
     """
     if len(calendar) == 0:
         raise ConfigError("`calendar` must not be empty")
+    if not calendar.is_monotonic_increasing or not calendar.is_unique:
+        raise ConfigError("`calendar` must be unique, ascending trading days")
+    if isinstance(warmup_days, bool) or not isinstance(warmup_days, int) or warmup_days < 1:
+        raise ConfigError(f"`warmup_days` must be an integer >= 1, got {warmup_days!r}")
     periods = calendar.to_period(_PERIOD_CODE[schedule.frequency].lstrip("2"))
     if schedule.frequency == "semiannual":
         halves = np.where(calendar.month <= 6, 0, 1)
@@ -96,7 +109,7 @@ def rebalance_events(
     else:
         rows = np.concatenate((change, [len(calendar) - 1]))
     det_rows = rows - schedule.lag_days
-    keep = det_rows >= max(warmup_days, 1) - 1
+    keep = det_rows >= warmup_days - 1
     rows, det_rows = rows[keep], det_rows[keep]
     return pd.DataFrame(
         {

@@ -21,6 +21,7 @@ from backtest.constants import BUCKETS
 from backtest.context import Context
 from backtest.errors import StrategyError
 from strategies._params import check_choice, check_int
+from strategies._scaling import row_sum
 
 __all__ = [
     "BucketSplit",
@@ -91,7 +92,7 @@ def bucket_totals(values: np.ndarray, bucket_of: np.ndarray) -> np.ndarray:
 
     Row by row (no matrix product), so a row's totals never depend on the other rows.
     """
-    return np.stack([values[:, bucket_of == b].sum(axis=1) for b in range(len(BUCKETS))], axis=1)
+    return np.concatenate([row_sum(values[:, bucket_of == b]) for b in range(len(BUCKETS))], axis=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,8 +171,7 @@ def effective_bucket_weights(
         return bucket_weights
     bw = np.where(split.nonempty, bucket_weights, 0.0)
     if empty_bucket == "redistribute" and not split.nonempty.all():
-        kept = bw.sum(axis=-1, keepdims=True)
-        whole = bucket_weights.sum(axis=-1, keepdims=True)
+        kept, whole = row_sum(bw), row_sum(bucket_weights)
         bw = np.divide(bw * whole, kept, out=np.zeros_like(bw), where=kept > 0.0)
     return bw
 

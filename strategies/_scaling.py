@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bounded_rescale", "cap_infeasible", "cap_weights"]
+__all__ = ["bounded_rescale", "cap_infeasible", "cap_weights", "row_sum"]
 
 _TOL = 1e-12
+_NEGLIGIBLE = 1e-150
+"""`bounded_rescale` treats weights below this fraction of the row's largest as zero."""
 
 
 def cap_infeasible(weights: np.ndarray, max_weight: np.ndarray | float) -> np.ndarray:
@@ -29,7 +31,7 @@ def cap_infeasible(weights: np.ndarray, max_weight: np.ndarray | float) -> np.nd
     -------
     ndarray of bool, shape (...)
     """
-    total = weights.sum(axis=-1, keepdims=True)
+    total = row_sum(weights)
     room = np.asarray(max_weight, dtype=float) * (weights > 0.0).sum(axis=-1, keepdims=True)
     return np.asarray((room < total - 1e-9)[..., 0])
 
@@ -75,24 +77,47 @@ def cap_weights(
     if rows.size == 0:
         return out
     sub, cap = flat_w[rows], flat_cap[rows]
-    total = sub.sum(axis=1, keepdims=True)
-    scale = np.ones_like(total)
-    count = np.zeros(total.shape, dtype=np.int64)
+    # The scale is kept as the ratio left / free (not a product), so that tiny free weights
+    # cannot overflow it: a free name's weight is part / free * left. Pins are never released.
+    left = row_sum(sub)
+    free = left.copy()
+    pinned = np.zeros(sub.shape, dtype=bool)
     active = np.arange(rows.size)  # rows whose pinned set may still grow
-    for _ in range(sub.shape[1] + 1):
-        part = sub[active]
-        pinned = part >= (cap[active] / scale[active]) * (1.0 - _TOL)
-        new_count = pinned.sum(axis=1, keepdims=True)
-        free = total[active] - np.where(pinned, part, 0.0).sum(axis=1, keepdims=True)
-        left = total[active] - cap[active] * new_count
-        scale[active] = np.divide(left, free, out=np.ones_like(free), where=free > 0.0)
-        grew = (new_count != count[active])[:, 0]
-        count[active] = new_count
-        active = active[grew]
-        if active.size == 0:
-            break
-    flat_w[rows] = np.minimum(sub * scale, cap)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for _ in range(sub.shape[1] + 1):
+            part, was = sub[active], pinned[active]
+            now = was | _pinned(part, free[active], left[active], cap[active])
+            grew = (now != was).any(axis=1)
+            pinned[active] = now
+            new_free = row_sum(np.where(now, 0.0, part))  # summed directly, no cancellation
+            free[active] = new_free
+            left[active] = row_sum(part) - cap[active] * now.sum(axis=1, keepdims=True)
+            active = active[grew]
+            if active.size == 0:
+                break
+        scaled = (
+            np.where(pinned, 0.0, sub) / np.where(free > 0.0, free, 1.0) * np.maximum(left, 0.0)
+        )
+        flat_w[rows] = np.where(pinned, cap, scaled)
     return out
+
+
+def _pinned(part: np.ndarray, free: np.ndarray, left: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Names whose scaled weight ``part / free * left`` reaches the cap (zeros never do)."""
+    return np.asarray((part / free * left >= cap * (1.0 - _TOL)) & (part > 0.0))
+
+
+def row_sum(values: np.ndarray) -> np.ndarray:
+    """Sum over the last axis column by column, keeping the axis.
+
+    The order of additions is fixed (left to right), so a row's sum never depends on how many
+    other rows are in the array (numpy's reductions may vectorise differently by shape, which
+    would break bit-for-bit no-look-ahead checks).
+    """
+    total = np.zeros((*values.shape[:-1], 1))
+    for i in range(values.shape[-1]):
+        total[..., 0] += values[..., i]
+    return total
 
 
 def bounded_rescale(
@@ -105,6 +130,7 @@ def bounded_rescale(
     evaluating the breaks and interpolating (no iteration). If even ``c -> inf`` falls short
     (every positive weight at its upper bound), the shortfall goes to the zero-weight items in
     proportion to their room ``upper - lower``. Needs ``sum(lower) <= total <= sum(upper)``.
+    Weights below 1e-150 of the row's largest count as zero (so ``c`` stays finite).
     Meant for few items (the three buckets): the work per row is O(n^2).
 
     Parameters
@@ -118,11 +144,14 @@ def bounded_rescale(
     ndarray, shape (..., n)
     """
     w = np.asarray(weights, dtype=float)
+    top = w.max(axis=-1, keepdims=True)
+    w = np.divide(w, top, out=np.zeros_like(w), where=top > 0.0)  # scale-free: c absorbs it
+    w[w < _NEGLIGIBLE] = 0.0  # keeps every break c <= 1 / _NEGLIGIBLE finite
     lo = np.broadcast_to(np.asarray(lower, dtype=float), w.shape)
     hi = np.broadcast_to(np.asarray(upper, dtype=float), w.shape)
     target = np.broadcast_to(np.asarray(total, dtype=float), w.shape[:-1])[..., None]
     positive = w > 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         breaks = np.concatenate(
             (
                 np.zeros((*w.shape[:-1], 1)),
@@ -131,10 +160,12 @@ def bounded_rescale(
             ),
             axis=-1,
         )
+    breaks = np.minimum(breaks, np.finfo(float).max)
     breaks.sort(axis=-1)  # (..., 2n + 1)
-    sums = np.clip(breaks[..., :, None] * w[..., None, :], lo[..., None, :], hi[..., None, :]).sum(
-        axis=-1
-    )  # (..., 2n + 1): row sum at each break, non-decreasing
+    with np.errstate(over="ignore"):
+        sums = row_sum(
+            np.clip(breaks[..., :, None] * w[..., None, :], lo[..., None, :], hi[..., None, :])
+        )[..., 0]  # (..., 2n + 1): row sum at each break, non-decreasing
     reached = sums >= target - 1e-15
     any_reached = reached.any(axis=-1, keepdims=True)
     j = np.where(any_reached, np.argmax(reached, axis=-1)[..., None], breaks.shape[-1] - 1)
@@ -150,11 +181,11 @@ def bounded_rescale(
         c_hi,
     )
     out = np.clip(c * w, lo, hi)
-    short = target - out.sum(axis=-1, keepdims=True)
+    short = target - row_sum(out)
     needs_fill = (~any_reached) & (short > 0.0)
     if needs_fill.any():
         room = np.where(positive, 0.0, hi - lo)
-        room_sum = room.sum(axis=-1, keepdims=True)
+        room_sum = row_sum(room)
         fill = np.divide(short * room, room_sum, out=np.zeros_like(room), where=room_sum > 0.0)
         out = np.where(needs_fill, out + fill, out)
     return np.asarray(out, dtype=float)

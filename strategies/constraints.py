@@ -18,7 +18,7 @@ from backtest.context import Context, Strategy
 from backtest.errors import ConfigError
 from strategies._buckets import bucket_totals
 from strategies._params import FrozenMap, bucket_bounds, check_number, frozen_mapping
-from strategies._scaling import bounded_rescale, cap_infeasible, cap_weights
+from strategies._scaling import bounded_rescale, cap_infeasible, cap_weights, row_sum
 
 __all__ = ["BucketBounds", "Capped", "MinWeight", "apply_cap", "check_inner"]
 
@@ -109,7 +109,7 @@ class BucketBounds:
         lower, upper = bucket_bounds("bounds", self.bounds)
         bucket_of = np.array([BUCKETS.index(context.buckets[t]) for t in target.columns])
         before = bucket_totals(values, bucket_of)  # (n_events, 3)
-        total = before.sum(axis=1)
+        total = row_sum(before)[:, 0]
         after = bounded_rescale(before, lower * total[:, None], upper * total[:, None], total)
         factor = np.divide(after, before, out=np.zeros_like(after), where=before > 0.0)
         out = values * factor[:, bucket_of]
@@ -155,7 +155,7 @@ class MinWeight:
         target = self.inner.weights(context)
         values = target.to_numpy(dtype=float)
         kept = np.where(values >= self.threshold, values, 0.0)
-        total, kept_total = values.sum(axis=1), kept.sum(axis=1)
+        total, kept_total = row_sum(values)[:, 0], row_sum(kept)[:, 0]
         empty = (kept_total <= 0.0) & (total > 0.0)
         if empty.any():
             k = int(np.flatnonzero(empty)[0])

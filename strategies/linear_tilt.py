@@ -19,7 +19,7 @@ from strategies._params import (
     check_number,
     frozen_mapping,
 )
-from strategies._scaling import bounded_rescale
+from strategies._scaling import bounded_rescale, row_sum
 from strategies.proportional import known_share
 
 __all__ = ["LinearTilt", "tilt_bucket_weights"]
@@ -65,7 +65,7 @@ def tilt_bucket_weights(
     raw: np.ndarray = np.stack(columns, axis=-1)
     if outside.any():
         clipped = np.clip(raw[outside], lower, upper)
-        divided = clipped / clipped.sum(axis=-1, keepdims=True)
+        divided = clipped / row_sum(clipped)
         # Plain division is the bounded rescale's answer whenever it stays inside the bounds.
         slow = ((divided < lower) | (divided > upper)).any(axis=-1)
         if slow.any():
