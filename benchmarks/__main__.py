@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES: tuple[str, ...] = ("bench_data", "bench_engine")
+MODULES: tuple[str, ...] = ("bench_data", "bench_strategies", "bench_sweep", "bench_engine")
 """Benchmark modules under ``benchmarks/``, run in this order."""
 
 
