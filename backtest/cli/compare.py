@@ -19,8 +19,10 @@ from backtest.cli.options import (
     load_with_overrides,
     print_json,
     run_quietly,
+    validate_references,
     write_text_atomic,
 )
+from backtest.config import Config
 from backtest.errors import ConfigError
 
 __all__ = ["register"]
@@ -51,14 +53,21 @@ def register(sub: Any) -> None:
 
 
 def _side(path: str, args: argparse.Namespace) -> Any:
+    """A results folder (loaded) or a config (loaded and validated, not yet run)."""
     from backtest.results import load
 
     target = Path(path)
     if target.is_dir():
         return load(target)
     if target.is_file():
-        return run_quietly(load_with_overrides(path, args))
+        config = load_with_overrides(path, args)
+        validate_references(config)
+        return config
     raise ConfigError(f"`{path}` is neither a config file nor a results folder")
+
+
+def _run(side: Any) -> Any:
+    return run_quietly(side) if isinstance(side, Config) else side
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -67,7 +76,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     if args.top < 0:
         raise ConfigError(f"`--top` must be >= 0, got {args.top}")
-    comparison = compare_runs(_side(args.a, args), _side(args.b, args), labels=(args.a, args.b))
+    sides = [_side(args.a, args), _side(args.b, args)]  # both checked before either runs
+    comparison = compare_runs(_run(sides[0]), _run(sides[1]), labels=(args.a, args.b))
     blocks = comparison_blocks(comparison, top=args.top, full=args.all)
     markdown = to_markdown(blocks)
     if args.md:

@@ -18,9 +18,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from backtest.cli.options import add_json_flag, add_override_flags, print_json
+from backtest.cli.options import (
+    add_json_flag,
+    add_override_flags,
+    print_json,
+    validate_references,
+)
 from backtest.config import Config, config_hash, resolved_config
-from backtest.errors import BacktestError, ConfigError
+from backtest.errors import ConfigError
 
 __all__ = ["register", "to_toml", "validate_references"]
 
@@ -51,37 +56,6 @@ def register(sub: Any) -> None:
     add_override_flags(show, out=False)
     add_json_flag(show, "the resolved config")
     show.set_defaults(handler=_cmd_show)
-
-
-def validate_references(config: Config) -> dict[str, Any]:
-    """Load the universe and signal and build every strategy of ``config``; return a summary.
-
-    Raises
-    ------
-    ConfigError
-        Prefixed with the config file, when a reference does not resolve.
-    """
-    from backtest.signal import load_signal
-    from strategies.build import build_strategy
-    from universes import load_universe
-
-    try:
-        universe = load_universe(config.universe)
-        load_signal(config.signal.series)
-        for spec in config.strategies:
-            build_strategy(spec)
-    except BacktestError as exc:
-        raise ConfigError(f"{config.path}: {exc}") from exc
-    return {
-        "file": config.path,
-        "valid": True,
-        "name": config.run.name,
-        "universe": universe.name,
-        "members": len(universe.members),
-        "source": config.data.source,
-        "strategies": [s.name for s in config.strategies],
-        "config_sha256": config_hash(config),
-    }
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO, get_args
 
-from backtest.config import Config, DataSource, load_config
-from backtest.errors import ConfigError
+from backtest.config import Config, DataSource, config_hash, load_config
+from backtest.errors import BacktestError, ConfigError
 
 __all__ = [
     "add_json_flag",
@@ -27,6 +27,7 @@ __all__ = [
     "print_json",
     "progress_enabled",
     "run_quietly",
+    "validate_references",
     "write_text_atomic",
 ]
 
@@ -143,14 +144,49 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 
 def run_quietly(config: Config) -> Any:
-    """`backtest.runner.run` with its warnings printed as ``warning: ...`` lines on stderr."""
+    """`validate_references`, then `backtest.runner.run` with its warnings as stderr lines.
+
+    Validating first fails fast (before any data is read) with the config file in the message.
+    """
     import warnings
 
     from backtest.runner import run
 
+    validate_references(config)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         result = run(config)
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     return result
+
+
+def validate_references(config: Config) -> dict[str, Any]:
+    """Load the universe and signal and build every strategy of ``config``; return a summary.
+
+    Raises
+    ------
+    ConfigError
+        Prefixed with the config file, when a reference does not resolve.
+    """
+    from backtest.signal import load_signal
+    from strategies.build import build_strategy
+    from universes import load_universe
+
+    try:
+        universe = load_universe(config.universe)
+        load_signal(config.signal.series)
+        for spec in config.strategies:
+            build_strategy(spec)
+    except BacktestError as exc:
+        raise ConfigError(f"{config.path}: {exc}") from exc
+    return {
+        "file": config.path,
+        "valid": True,
+        "name": config.run.name,
+        "universe": universe.name,
+        "members": len(universe.members),
+        "source": config.data.source,
+        "strategies": [s.name for s in config.strategies],
+        "config_sha256": config_hash(config),
+    }

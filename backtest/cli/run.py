@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from backtest.cli.options import (
     apply_overrides,
     load_with_overrides,
     print_json,
+    run_quietly,
 )
 
 __all__ = ["apply_overrides", "register"]
@@ -37,16 +36,11 @@ def register(sub: Any) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from backtest.report import terminal_table
     from backtest.results import check_writable, write_run
-    from backtest.runner import run
 
     config = load_with_overrides(args.config, args)
     out = Path(args.out) / config.run.name
     check_writable(out, force=args.force)  # fail before the work, not after
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        result = run(config)
-    for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
+    result = run_quietly(config)
     path = write_run(result, out, force=args.force)
     label = str(result.manifest["label"])
     if args.json:
