@@ -31,10 +31,22 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
     raise RuntimeError(f"network access is forbidden in tests (tried {address!r})")
 
 
+def _refuse_curl(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("network access is forbidden in tests (curl_cffi session)")
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Block every non-loopback connection: tests never touch the internet."""
+    """Block every non-loopback connection: tests never touch the internet.
+
+    Python sockets go through the guard above. yfinance's default HTTP client is curl_cffi,
+    whose libcurl opens sockets in C where that guard cannot see them, so every libcurl transfer
+    is made to raise as well; Yahoo tests replay recorded answers through a stub session.
+    """
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    from curl_cffi.curl import Curl
+
+    monkeypatch.setattr(Curl, "perform", _refuse_curl)
     yield
 
 

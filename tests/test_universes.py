@@ -219,7 +219,6 @@ def test_cli_show_as_of_on_the_demo_market(capsys: pytest.CaptureFixture[str]) -
 def test_cli_show_with_real_prices(
     shared_prices_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("backtest.data.files", reason="the files price provider is not present")
     code = _cli(
         ["universes", "show", "edge", "--as-of", "2024-01-02", "--data-dir", str(shared_prices_dir)]
     )
