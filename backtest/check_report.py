@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from backtest.check import FAILING, CheckReport, event_summary
 from backtest.compare import fmt_delta, fmt_value, records
 from backtest.markup import Block, Bullets, Heading, Paragraph, Table
 
-__all__ = ["check_blocks", "report_json"]
+__all__ = ["check_blocks", "report_json", "strategy_changes"]
 
 _SHOWN_STATUS = {
     "ok": "ok",
@@ -31,7 +32,23 @@ def _tolerance(metric: str, allowed: float) -> str:
 
 
 def _set(value: Any) -> str:
-    return "unset" if value is None else f"`{value}`"
+    if value is None:
+        return "unset"
+    if isinstance(value, Mapping) and "kind" in value:
+        return f"a strategy of kind `{value['kind']}`"
+    text = str(value)
+    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
+
+
+def strategy_changes(report: CheckReport) -> dict[str, str]:
+    """Strategies present on one side only: name -> ``added`` or ``removed``."""
+    out: dict[str, str] = {}
+    for strategy, frame in report.metrics.groupby("strategy", sort=False):
+        if frame["status"].eq("added").all():
+            out[str(strategy)] = "added"
+        elif frame["status"].eq("removed").all():
+            out[str(strategy)] = "removed"
+    return out
 
 
 def _largest(row: dict[str, Any]) -> str:
@@ -73,6 +90,15 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
             f"config changed since the golden (`{golden_sha[:12]}` → `{now_sha[:12]}`): {changes}"
         )
     facts += report.notes
+    whole = strategy_changes(report)
+    for change in ("added", "removed"):
+        names = [f"`{k}`" for k, v in whole.items() if v == change]
+        if names:
+            facts.append(
+                f"strategies {change} since the golden (every row {change}): " + ", ".join(names)
+            )
+    m = m[~m["strategy"].isin(list(whole))]
+    w = w[~w["strategy"].isin(list(whole))]
     blocks: list[Block] = [
         Heading(text=f"backtest check `{report.name}`", level=2),
         Paragraph(text=f"{verdict} ({moved_metrics} metrics moved)."),
@@ -81,7 +107,12 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
     ]
     shown = m if all_rows else m[m["status"] != "ok"]
     if shown.empty:
-        blocks.append(Paragraph(text=f"All {len(m)} metrics are identical to the golden."))
+        blocks.append(
+            Paragraph(
+                text=f"All {len(m)} metrics of the strategies on both sides "
+                "are identical to the golden."
+            )
+        )
     else:
         blocks.append(
             Table(
@@ -108,6 +139,7 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
             rows=tuple(
                 (str(r["strategy"]), str(r["events"]), str(r["events_beyond"]), _largest(r))
                 for r in records(event_summary(report))
+                if r["strategy"] not in whole
             ),
             numeric=frozenset({1, 2}),
         ),

@@ -239,7 +239,12 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 def _short(value: Any) -> str:
-    return "unset" if value is None else f"`{value}`"
+    if value is None:
+        return "unset"
+    if isinstance(value, Mapping) and "kind" in value:
+        return f"a strategy of kind `{value['kind']}`"
+    text = str(value)
+    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
 
 
 def _event_moves(weights: pd.DataFrame, per_event: int) -> list[tuple[str, str, str, str, str]]:

@@ -316,3 +316,23 @@ def test_a_moved_determination_date_fails_even_with_equal_weights() -> None:
     assert status[("baseline", "X")] == "ok"
     assert report.exit_code == 1
     assert "**t_d moved**" in to_markdown(check_blocks(report))
+
+
+def test_a_whole_new_strategy_is_one_line_not_a_table_of_added_rows() -> None:
+    metrics = pd.concat(
+        [GOLDEN_M, _metrics({"t": {"cagr": 0.3, "fees_paid": 5.0, "information_ratio": 0.1}})]
+    )
+    weights = pd.concat([GOLDEN_W, _weights([("t", "2024-02-01", "Y", 1.0)])], ignore_index=True)
+    result = _result(metrics, weights)
+    result.manifest["config"] = {"strategies": [{"name": "t", "kind": "static", "gpu": 1.0}]}
+    result.manifest["config_sha256"] = "f" * 64
+    golden = Golden(
+        metrics=GOLDEN_M, weights=GOLDEN_W, manifest=_manifest(config={"strategies": []})
+    )
+    report = check_against_golden(result, golden)
+    markdown = to_markdown(check_blocks(report))
+    assert report.exit_code == 1
+    assert "strategies added since the golden (every row added): `t`" in markdown
+    assert "`strategies.t` unset → a strategy of kind `static`" in markdown
+    assert "| t |" not in markdown
+    assert "**DRIFT**: 3 of 9 metrics and 1 of 3 events beyond tolerance" in markdown

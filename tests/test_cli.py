@@ -294,7 +294,7 @@ def test_check_passes_against_its_own_golden(
     assert "**PASS**" in out and md.read_text() == out
     golden = json.loads((golden_dir / "short.json").read_text())["metrics"]
     n_metrics = sum(len(row) for row in golden.values())
-    assert f"All {n_metrics} metrics are identical to the golden." in out
+    assert f"All {n_metrics} metrics of the strategies on both sides are identical" in out
     assert "<table>" in (tmp_path / "r.html").read_text()
 
 
