@@ -90,3 +90,19 @@ def test_infeasible_variant_raises_or_is_nan() -> None:
 def test_bad_batch_arguments(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         linear_tilt_batch(panel_context(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_batch_equals_loop_with_an_empty_bucket() -> None:
+    from tests.strategies.helpers import hand_context
+
+    rows = [[True, True, False, True, True], [True, False, True, True, True]]  # no edge, then all
+    context = hand_context([0.3, 0.55], rows)
+    strength, share0 = np.array([0.0, 1.0, 2.0]), np.array([0.4, 0.5, 0.35])
+    for empty in ("redistribute", "cash"):
+        template = LinearTilt(empty_bucket=empty)
+        batch = linear_tilt_batch(
+            context, strength=strength, neutral_share=share0, max_weight=0.5, template=template
+        )
+        looped = _loop(context, template, strength, share0, np.full(3, 0.5))
+        np.testing.assert_allclose(batch, looped, rtol=0, atol=1e-15)
+    assert batch[:, 0].sum(axis=1).max() < 1.0  # cash: the empty edge bucket is not invested

@@ -106,10 +106,14 @@ def test_parameters_are_frozen(name: str) -> None:
 @pytest.mark.parametrize("k", [0, 7, 15, 22])
 def test_no_look_ahead(name: str, k: int, context: Context) -> None:
     """Weights for event k from history cut (or scrambled) after its t_d equal the full run's."""
-    full = EXAMPLES[name].weights(context).iloc[: k + 1]
-    cut = EXAMPLES[name].weights(truncated(context, k))
+    _assert_no_look_ahead(EXAMPLES[name], context, k)
+
+
+def _assert_no_look_ahead(strategy: Any, context: Context, k: int) -> None:
+    full = strategy.weights(context).iloc[: k + 1]
+    cut = strategy.weights(truncated(context, k))
     np.testing.assert_array_equal(cut.to_numpy(), full.to_numpy())
-    scrambled = EXAMPLES[name].weights(perturbed(context, k)).iloc[: k + 1]
+    scrambled = strategy.weights(perturbed(context, k)).iloc[: k + 1]
     np.testing.assert_array_equal(scrambled.to_numpy(), full.to_numpy())
 
 
@@ -162,3 +166,23 @@ def test_pickles_and_hashes_equal(name: str, context: Context) -> None:
     assert clone == strategy
     assert hash(clone) == hash(strategy)
     pd.testing.assert_frame_equal(clone.weights(context), strategy.weights(context))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Peeking:
+    """A deliberately wrong strategy: weights by the price on the *effective* day."""
+
+    def weights(self, context: Context) -> pd.DataFrame:
+        rows = np.minimum(context.events["effective_row"].to_numpy(), len(context.prices) - 1)
+        prices = context.prices.fillna(0.0).to_numpy()[rows] * context.eligible.to_numpy()
+        return pd.DataFrame(
+            prices / prices.sum(axis=1, keepdims=True),
+            index=context.effective_dates,
+            columns=context.tickers,
+        )
+
+
+def test_the_look_ahead_check_catches_a_peeking_strategy(context: Context) -> None:
+    """The no-look-ahead test above has power: a strategy reading t_e's prices fails it."""
+    with pytest.raises(AssertionError, match="not equal"):
+        _assert_no_look_ahead(_Peeking(), context, 7)
