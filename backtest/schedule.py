@@ -4,6 +4,8 @@ The effective date ``t_e`` is the first (``anchor="first"``) or last (``"last"``
 each period of ``frequency``; the determination date ``t_d`` is ``lag_days`` trading days
 before ``t_e``. Events whose ``t_d`` has fewer than ``warmup_days`` trading days (calendar
 rows) up to and including it are dropped, so the first decision always has history to work with.
+With ``anchor="last"`` the final period's effective date is the calendar's last day, whether or
+not the period continues beyond the data.
 
 `Schedule` is the one place these options live and are validated: ``frequency``, ``anchor``,
 ``lag_days`` and ``rebalance_band``. The band's skip rule needs the drifted weights of a

@@ -33,6 +33,7 @@ __all__ = [
     "check_bucket_options",
     "check_choice",
     "effective_bucket_weights",
+    "fraction_levels",
     "spread_buckets",
     "within_scores",
 ]
@@ -107,17 +108,11 @@ class BucketSplit:
         Whether the bucket (in `BUCKETS` order) has an eligible member.
     bucket_of : ndarray of int, shape (n_tickers,)
         Index in `BUCKETS` of each ticker's bucket.
-    levels : ndarray, shape (n_events, 3, n_levels)
-        The distinct positive fractions of each bucket, descending, zero-padded.
-    counts : ndarray, shape (n_events, 3, n_levels)
-        How many tickers of the bucket have each level (0 for padding).
     """
 
     fractions: np.ndarray
     nonempty: np.ndarray
     bucket_of: np.ndarray
-    levels: np.ndarray
-    counts: np.ndarray
 
 
 def bucket_split(
@@ -131,24 +126,34 @@ def bucket_split(
     fractions = np.divide(
         scores, per_ticker_total, out=np.zeros_like(scores), where=per_ticker_total > 0.0
     )
+    return BucketSplit(fractions=fractions, nonempty=totals > 0.0, bucket_of=bucket_of)
+
+
+def fraction_levels(split: BucketSplit) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct positive fractions of each bucket per event, with their multiplicities.
+
+    Returns
+    -------
+    levels : ndarray, shape (n_events, 3, n_levels)
+        Descending, zero-padded.
+    counts : ndarray, shape (n_events, 3, n_levels)
+        How many tickers of the bucket have each level (0 for padding).
+    """
     distinct = [
-        [np.unique(row[(bucket_of == b) & (row > 0.0)], return_counts=True) for b in range(3)]
-        for row in fractions
+        [
+            np.unique(row[(split.bucket_of == b) & (row > 0.0)], return_counts=True)
+            for b in range(len(BUCKETS))
+        ]
+        for row in split.fractions
     ]
     width = max([1, *(len(v) for per_event in distinct for v, _ in per_event)])
-    levels = np.zeros((len(fractions), len(BUCKETS), width))
-    counts = np.zeros((len(fractions), len(BUCKETS), width))
+    levels = np.zeros((len(split.fractions), len(BUCKETS), width))
+    counts = np.zeros((len(split.fractions), len(BUCKETS), width))
     for e, per_event in enumerate(distinct):
         for b, (values, count) in enumerate(per_event):
             levels[e, b, : len(values)] = values[::-1]
             counts[e, b, : len(values)] = count[::-1]
-    return BucketSplit(
-        fractions=fractions,
-        nonempty=totals > 0.0,
-        bucket_of=bucket_of,
-        levels=levels,
-        counts=counts,
-    )
+    return levels, counts
 
 
 def effective_bucket_weights(

@@ -15,7 +15,7 @@ import pandas as pd
 from backtest.constants import BUCKETS
 from backtest.context import Context
 from backtest.errors import ConfigError
-from strategies._buckets import BucketSplit, bucket_split, effective_bucket_weights
+from strategies._buckets import BucketSplit, bucket_split, effective_bucket_weights, fraction_levels
 from strategies._params import check_choice
 from strategies.linear_tilt import LinearTilt, tilt_bucket_weights
 from strategies.proportional import known_share
@@ -138,16 +138,17 @@ def _cap_scale(
     infeasible : ndarray of bool, shape (K, n_events)
         ``cap * names < row total``.
     """
-    n_events, n_levels = bucket_weights.shape[-2], split.levels.shape[-1]
+    levels, counts = fraction_levels(split)
+    n_events, n_levels = bucket_weights.shape[-2], levels.shape[-1]
     per_bucket = np.ascontiguousarray(np.moveaxis(bucket_weights, -1, 0))  # (3, K, n_events)
     pairs = [(b, j) for b in range(len(BUCKETS)) for j in range(n_levels)]
-    pairs = [(b, j) for b, j in pairs if split.counts[:, b, j].any()]
+    pairs = [(b, j) for b, j in pairs if counts[:, b, j].any()]
     total = per_bucket[0] + per_bucket[1] + per_bucket[2]
     names = np.zeros(total.shape)
     largest = np.zeros(total.shape)
     for b, j in pairs:
-        value = per_bucket[b] * split.levels[:, b, j]
-        names += np.where(value > 0.0, split.counts[:, b, j], 0.0)
+        value = per_bucket[b] * levels[:, b, j]
+        names += np.where(value > 0.0, counts[:, b, j], 0.0)
         np.maximum(largest, value, out=largest)
     infeasible = caps * names < total - 1e-9
     scale = np.ones(total.shape)
@@ -156,8 +157,8 @@ def _cap_scale(
         return scale, names, infeasible
     event = rows % n_events
     # Column layout (pairs x rows) so each step is a handful of contiguous vector operations.
-    columns = [per_bucket[b].reshape(-1)[rows] * split.levels[event, b, j] for b, j in pairs]
-    multiplicity = [split.counts[event, b, j] for b, j in pairs]
+    columns = [per_bucket[b].reshape(-1)[rows] * levels[event, b, j] for b, j in pairs]
+    multiplicity = [counts[event, b, j] for b, j in pairs]
     cap = np.broadcast_to(caps, total.shape).reshape(-1)[rows]
     row_total = total.reshape(-1)[rows]
     row_scale = np.ones(rows.size)

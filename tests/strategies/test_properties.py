@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 from backtest.constants import BUCKETS
 from backtest.errors import ConfigError
-from strategies import Diversified2550, LinearTilt
+from strategies import Capped, Diversified2550, LinearTilt
 from strategies._scaling import bounded_rescale, cap_weights
 from tests.strategies.helpers import FixedWeights, hand_context, panel_context, permuted
 from tests.strategies.test_contract import EXAMPLES
@@ -101,3 +101,25 @@ def test_permuting_tickers_permutes_weights(name: str, order: list[str]) -> None
     pd.testing.assert_frame_equal(
         shuffled[context.tickers], original, check_exact=False, rtol=0, atol=1e-14
     )
+
+
+@settings(max_examples=80)
+@given(
+    hnp.arrays(float, 5, elements=st.floats(0.0, 1.0)).filter(lambda w: w.sum() > 0),
+    st.floats(0.05, 1.0),
+    st.floats(0.5, 1.0),
+)
+def test_capped_strategy_holds_the_cap_or_names_why(
+    raw: np.ndarray, cap: float, invested: float
+) -> None:
+    row = tuple(float(x) for x in raw / raw.sum() * invested)  # some cash when invested < 1
+    strategy = Capped(inner=FixedWeights(rows=(row,)), max_weight=cap)
+    try:
+        values = strategy.weights(hand_context()).to_numpy()[0]
+    except ConfigError as exc:
+        assert sum(1 for x in row if x > 0) * cap < sum(row) + 1e-9
+        assert "cannot be met" in str(exc)
+        return
+    assert values.sum() == pytest.approx(sum(row), abs=1e-12)
+    assert (values <= cap * (1 + 1e-12)).all()
+    assert (values[np.array(row) == 0] == 0).all()
