@@ -9,7 +9,7 @@ Every error names the file, the key path and the value, and unknown keys or valu
 "did you mean" suggestion. `resolved_config` is the fully resolved mapping (defaults included)
 a run records in its manifest; `config_hash` is the sha256 of its canonical JSON. Paths in a
 config are kept as written (so the hash does not depend on where the checkout lives) and are
-relative to the config file's folder: `Config.resolve_path` turns them into usable paths.
+relative to the config file's folder (`backtest.data.factory.resolve_path`).
 """
 
 from __future__ import annotations
@@ -174,16 +174,6 @@ class Config:
             raise ConfigError("`universe` must be a universe name or a TOML path, got ''")
         if not self.baseline or self.baseline != self.baseline.strip() or " " in self.baseline:
             raise ConfigError(f"`baseline` must be a ticker, got {self.baseline!r}")
-
-    @property
-    def base_dir(self) -> Path:
-        """The folder relative paths in this config refer to (the config file's folder)."""
-        return Path.cwd() if self.path == "<inline>" else Path(self.path).parent
-
-    def resolve_path(self, value: str | Path) -> Path:
-        """Return ``value`` as a path: absolute as is, relative against `base_dir`."""
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
 
 
 _SECTIONS: dict[str, type[Any]] = {

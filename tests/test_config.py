@@ -204,12 +204,6 @@ def test_load_config_errors_name_the_file(tmp_path: Path) -> None:
         load_config(bad)
 
 
-def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
-    config = parse_config({}, str(tmp_path / "sub" / "c.toml"))
-    assert config.resolve_path("../prices") == tmp_path / "sub" / "../prices"
-    assert config.resolve_path("/abs/p") == Path("/abs/p")
-
-
 @pytest.mark.parametrize("name", ["default", "demo", "shared-files"])
 def test_shipped_configs_validate_with_their_references(name: str) -> None:
     config = load_config(REPO / "configs" / f"{name}.toml")
