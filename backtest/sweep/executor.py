@@ -154,7 +154,7 @@ class DaskExecutor:
         except ImportError as exc:  # pragma: no cover - dask is a declared dependency
             raise ConfigError("`--executor dask` needs the `distributed` package") from exc
         try:
-            client = distributed.Client(self.scheduler, timeout="10s", set_as_default=False)
+            client = distributed.Client(self.scheduler, timeout="10s")
         except OSError as exc:
             raise ConfigError(f"cannot reach the Dask scheduler `{self.scheduler}`: {exc}") from exc
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from backtest.engine import simulate
 from backtest.sweep.kernel import simulate_batch
+from tests.conftest import REPO
 from tests.reference_engine import reference_equity
 
 RTOL = 1e-9
@@ -173,26 +175,14 @@ def test_weight_index_shares_weights_and_costs_vary_per_variant(
 
 
 def test_kernel_equals_engine_on_the_real_panel(shared_prices_dir: Path) -> None:
-    frames = {}
-    for path in sorted(shared_prices_dir.glob("*.csv")):
-        if path.stem in ("manifest",):
-            continue
-        frame = pd.read_csv(path)
-        date_col = next(c for c in frame.columns if c.lower() == "date")
-        value_col = next(
-            (c for c in frame.columns if c.lower().replace(" ", "_") in ("adj_close", "adjclose")),
-            None,
-        )
-        if value_col is None:
-            continue
-        series = frame.set_index(pd.to_datetime(frame[date_col]))[value_col].astype(float)
-        frames[path.stem] = series[~series.index.duplicated()]
-    if "NVDA" not in frames or len(frames) < 5:
-        pytest.skip(f"no adjusted-close columns recognised in {shared_prices_dir}")
-    prices = pd.DataFrame(frames).sort_index()
-    prices = prices.loc[prices["NVDA"].notna()].loc["2015-01-02":"2026-07-31"]
-    prices = prices.ffill().where(prices.bfill().notna())  # fill gaps after listing only
-    prices = prices[sorted(c for c in prices.columns if not c.endswith(".TW"))]
+    from backtest.config import load_config
+    from backtest.sweep.market import load_market
+
+    config = load_config(REPO / "configs" / "shared-files.toml")
+    config = dataclasses.replace(
+        config, data=dataclasses.replace(config.data, source="files", dir=str(shared_prices_dir))
+    )
+    prices = load_market(config).prices
     rows = np.flatnonzero(np.diff(prices.index.month.to_numpy(), prepend=0) != 0)[1:]
     listed = prices.iloc[rows].notna().to_numpy()
     rng = np.random.default_rng(3)
@@ -200,10 +190,12 @@ def test_kernel_equals_engine_on_the_real_panel(shared_prices_dir: Path) -> None
     for k in range(len(weights)):
         raw = np.where(listed, rng.random(listed.shape) ** 3, 0.0)
         weights[k] = raw / raw.sum(axis=1, keepdims=True)
-    expected, fees, _ = _engine_equity(prices, rows, weights, 10.0, 5.0)
-    equity, fees_paid, _ = _kernel(prices, rows, weights, 10.0, 5.0)
-    np.testing.assert_allclose(equity, expected, rtol=RTOL, atol=0)
-    np.testing.assert_allclose(fees_paid, fees, rtol=RTOL)
+    for band in (0.0, 0.03):
+        expected, fees, turnover = _engine_equity(prices, rows, weights, 10.0, 5.0, band)
+        equity, fees_paid, kernel_turnover = _kernel(prices, rows, weights, 10.0, 5.0, band)
+        np.testing.assert_allclose(equity, expected, rtol=RTOL, atol=0)
+        np.testing.assert_allclose(fees_paid, fees, rtol=RTOL)
+        np.testing.assert_allclose(kernel_turnover, turnover, rtol=RTOL, atol=1e-12)
 
 
 def test_bad_shapes_raise() -> None:
