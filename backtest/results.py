@@ -43,18 +43,11 @@ if TYPE_CHECKING:
 
 __all__ = ["LoadedRun", "check_writable", "load", "report_inputs", "write_run"]
 
-_DATA_FILES = (
-    "manifest.json",
-    "equity.csv",
-    "weights.csv",
-    "metrics.csv",
-    "holdings.parquet",
-    "orders.csv",
-    "turnover.csv",
-    "skipped_events.csv",
-    "reference_equity.csv",
-    "events.csv",
-)
+_REQUIRED = ("manifest.json", "equity.csv", "weights.csv", "metrics.csv")
+"""The skeleton's files: every run folder has them."""
+_EVENTS = ["determination_date", "effective_date", "share"]
+_TURNOVER = ["strategy", "effective_date", "turnover", "fees", "skipped"]
+_ORDERS = ["strategy", "date", "ticker", "side", "size", "price", "notional", "fees"]
 _DATE = "%Y-%m-%d"
 
 
@@ -173,30 +166,47 @@ def _returns(equity: pd.DataFrame, initial_cash: float) -> pd.DataFrame:
     return equity / previous - 1.0
 
 
+def _table(folder: Path, name: str, columns: list[str], dates: list[str]) -> pd.DataFrame:
+    """A long table of the run, or an empty one with its columns when the file is absent."""
+    path = folder / name
+    if not path.is_file():
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return empty.astype(dict.fromkeys(dates, "datetime64[us]"))
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    table = pd.read_csv(path, parse_dates=dates)
+    return table.astype({d: "datetime64[us]" for d in dates if table[d].dtype == object})
+
+
 def load(path: str | os.PathLike[str]) -> LoadedRun:
-    """Read a results folder written by `write_run`.
+    """Read a results folder written by `write_run` (the frames of its `Result`, exactly).
+
+    A folder written before a file existed (e.g. without ``holdings.parquet``) loads with that
+    table empty; ``manifest.json``, ``equity.csv``, ``weights.csv`` and ``metrics.csv`` are
+    required.
 
     Raises
     ------
     BacktestError
-        When a data file is missing (the message lists them).
+        When a required file is missing (the message lists them).
     """
     folder = Path(path)
-    missing = [name for name in _DATA_FILES if not (folder / name).is_file()]
+    missing = [name for name in _REQUIRED if not (folder / name).is_file()]
     if missing:
         raise BacktestError(
             f"`{folder}` is not a complete run folder; missing {', '.join(missing)}"
         )
     manifest = json.loads((folder / "manifest.json").read_text())
     equity = pd.read_csv(folder / "equity.csv", index_col="date", parse_dates=["date"])
-    reference_equity = pd.read_csv(
-        folder / "reference_equity.csv", index_col="date", parse_dates=["date"]
-    ).astype(float)
-    events = pd.read_csv(
-        folder / "events.csv", parse_dates=["determination_date", "effective_date"]
-    )
-    turnover = pd.read_csv(folder / "turnover.csv", parse_dates=["effective_date"])
-    skipped = pd.read_csv(folder / "skipped_events.csv", parse_dates=["effective_date"])
+    if (folder / "reference_equity.csv").is_file():
+        reference_equity = pd.read_csv(
+            folder / "reference_equity.csv", index_col="date", parse_dates=["date"]
+        ).astype(float)
+    else:
+        reference_equity = pd.DataFrame(index=equity.index)
+    events = _table(folder, "events.csv", _EVENTS, ["determination_date", "effective_date"])
+    turnover = _table(folder, "turnover.csv", _TURNOVER, ["effective_date"])
+    skipped = _table(folder, "skipped_events.csv", ["strategy", "effective_date"], [])
     skipped = skipped.astype(  # an empty file parses as object columns
         {"strategy": turnover["strategy"].dtype, "effective_date": turnover["effective_date"].dtype}
     )
@@ -207,14 +217,14 @@ def load(path: str | os.PathLike[str]) -> LoadedRun:
         weights=pd.read_csv(
             folder / "weights.csv", parse_dates=["determination_date", "effective_date"]
         ),
-        holdings=pd.read_parquet(folder / "holdings.parquet"),
-        orders=pd.read_csv(folder / "orders.csv", parse_dates=["date"]),
+        holdings=_table(folder, "holdings.parquet", ["strategy", "date", "ticker", "weight"], []),
+        orders=_table(folder, "orders.csv", _ORDERS, ["date"]),
         turnover=turnover,
         skipped_events=skipped,
         reference_equity=reference_equity,
         events=events,
         share=pd.Series(
-            events["share"].to_numpy(),
+            events["share"].to_numpy(dtype=float),
             index=pd.DatetimeIndex(events["effective_date"], name="effective_date"),
             name="share",
         ),

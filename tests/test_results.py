@@ -12,7 +12,7 @@ import pytest
 from backtest import report_html
 from backtest.config import parse_config
 from backtest.errors import BacktestError, ConfigError
-from backtest.results import load, write_run
+from backtest.results import load, report_inputs, write_run
 from backtest.runner import Result, run
 
 
@@ -123,3 +123,20 @@ def test_summary_markdown_has_one_row_per_metrics_row(result: Result, folder: Pa
     assert "synthetic demo market, not real prices" in summary
     rows = [line for line in summary.splitlines() if line.startswith("| ") and "---" not in line]
     assert [r.split("|")[1].strip() for r in rows[1:]] == list(result.metrics.index)
+
+
+def test_a_skeleton_folder_still_loads(folder: Path, tmp_path: Path) -> None:
+    for name in ("manifest.json", "equity.csv", "weights.csv", "metrics.csv"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    old = load(tmp_path)
+    full = load(folder)
+    pd.testing.assert_frame_equal(old.equity, full.equity)
+    assert old.holdings.empty and old.orders.empty and old.turnover.empty
+    assert old.reference_equity.shape == (len(full.equity), 0)
+    assert list(old.orders.columns) == list(full.orders.columns)
+
+
+def test_the_report_draws_from_a_loaded_folder_too(folder: Path) -> None:
+    pngs = report_html.render_charts(report_inputs(load(folder)))
+    assert list(pngs) == list(report_html.CHART_NAMES)
+    assert all(png[:8] == b"\x89PNG\r\n\x1a\n" for png in pngs.values())
