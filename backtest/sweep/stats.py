@@ -111,22 +111,28 @@ def expected_max_sharpe(n_trials: int, sharpe_variance: float) -> float:
     return float(math.sqrt(max(sharpe_variance, 0.0)) * z)
 
 
-def _row_sharpe(returns: np.ndarray, offset: np.ndarray | None, rows: int = 1024) -> np.ndarray:
-    """Per-row Sharpe ratio (ddof 1) of ``returns - offset``, a block of rows at a time."""
-    out = np.empty(len(returns))
-    for lo in range(0, len(returns), rows):
-        block = np.asarray(returns[lo : lo + rows], dtype=float)
+def _row_sharpe(
+    returns: np.ndarray, offset: np.ndarray | None, rows: np.ndarray, step: int = 1024
+) -> np.ndarray:
+    """Per-row Sharpe ratio (ddof 1) of ``returns[rows] - offset``, a block of rows at a time."""
+    out = np.empty(len(rows))
+    for lo in range(0, len(rows), step):
+        block = np.asarray(returns[rows[lo : lo + step]], dtype=float)
         if offset is not None:
             block = block - offset
         mean = block.mean(axis=1)
         std = block.std(axis=1, ddof=1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[lo : lo + rows] = np.where(std > 0, mean / std, np.nan)
+            out[lo : lo + step] = np.where(std > 0, mean / std, np.nan)
     return out
 
 
 def deflated_sharpe_ratio(
-    returns: np.ndarray, selected: int, *, offset: np.ndarray | None = None
+    returns: np.ndarray,
+    selected: int,
+    *,
+    offset: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
 ) -> dict[str, float]:
     """DSR of trial ``selected`` among all rows of ``returns`` (each row one trial).
 
@@ -137,21 +143,25 @@ def deflated_sharpe_ratio(
         Row of the trial that was picked (usually the best Sharpe ratio).
     offset : ndarray, shape (n,), optional
         Subtracted from every row first (a benchmark: the statistics of active returns).
+    rows : ndarray of int, optional
+        The trials are ``returns[rows]`` (read a block at a time, never copied whole); default
+        every row. ``selected`` is a row of ``returns``.
 
     Returns
     -------
     dict with ``sharpe`` (per period), ``sharpe_annual``, ``psr`` (against 0), ``sr0``
     (expected maximum per period), ``sr0_annual``, ``dsr``, ``n_trials``, ``sharpe_variance``.
     """
-    sharpe = _row_sharpe(returns, offset)
+    rows = np.arange(len(returns)) if rows is None else np.asarray(rows)
+    sharpe = _row_sharpe(returns, offset, rows)
     chosen = np.asarray(returns[selected], dtype=float)
-    _, skew, kurtosis = sharpe_moments(chosen if offset is None else chosen - offset)
+    chosen_sharpe, skew, kurtosis = sharpe_moments(chosen if offset is None else chosen - offset)
     finite = np.isfinite(sharpe)
     variance = float(np.var(sharpe[finite], ddof=1)) if finite.sum() >= 2 else 0.0
     n_trials = int(finite.sum())
     sr0 = expected_max_sharpe(n_trials, variance)
     n_obs = returns.shape[1]
-    sr, g3, g4 = float(sharpe[selected]), float(skew), float(kurtosis)
+    sr, g3, g4 = float(chosen_sharpe), float(skew), float(kurtosis)
     return {
         "sharpe": sr,
         "sharpe_annual": sr * math.sqrt(252),
@@ -189,7 +199,9 @@ def _block_sharpe(n: float, total: np.ndarray, squares: np.ndarray) -> np.ndarra
         return np.where(var > 0, mean / np.sqrt(np.maximum(var, 0.0)), np.nan)
 
 
-def pbo_cscv(returns: np.ndarray, *, n_blocks: int = 16, batch: int = 256) -> PboResult:
+def pbo_cscv(
+    returns: np.ndarray, *, n_blocks: int = 16, batch: int = 256, rows: np.ndarray | None = None
+) -> PboResult:
     """Probability of backtest overfitting by combinatorially symmetric cross-validation.
 
     Parameters
@@ -201,13 +213,16 @@ def pbo_cscv(returns: np.ndarray, *, n_blocks: int = 16, batch: int = 256) -> Pb
         ``S``, even, >= 2; there are ``C(S, S/2)`` splits.
     batch : int
         Splits evaluated together (bounds memory to ``batch x K`` floats per array).
+    rows : ndarray of int, optional
+        The trials are ``returns[rows]`` (read a block of days at a time); default every row.
 
     Returns
     -------
     PboResult
     """
     r = np.asarray(returns, dtype=float)
-    k, n = r.shape
+    rows = np.arange(len(r)) if rows is None else np.asarray(rows)
+    k, n = len(rows), r.shape[1]
     if n_blocks < 2 or n_blocks % 2:
         raise ValueError(f"`n_blocks` must be an even integer >= 2, got {n_blocks}")
     if k < 2:
@@ -219,7 +234,7 @@ def pbo_cscv(returns: np.ndarray, *, n_blocks: int = 16, batch: int = 256) -> Pb
     squares = np.empty((n_blocks, k))
     first = n - size * n_blocks
     for b in range(n_blocks):
-        block = r[:, first + b * size : first + (b + 1) * size]
+        block = r[np.ix_(rows, np.arange(first + b * size, first + (b + 1) * size))]
         sums[b] = block.sum(axis=1)
         squares[b] = np.einsum("ij,ij->i", block, block)
     splits = np.array(

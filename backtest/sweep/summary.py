@@ -124,17 +124,20 @@ def sweep_statistics(
     if best not in set(keep.tolist()):  # the best's twin is kept instead; use the best itself
         twin = next(k for k in keep if np.array_equal(result.returns[k], result.returns[best]))
         keep[keep == twin] = best
-    everything = len(keep) == len(result.returns)
-    trials = result.returns if everything else result.returns[keep]
-    position = best if everything else int(np.flatnonzero(keep == best)[0])
     baseline = result.baseline_returns.to_numpy()
-    dsr = deflated_sharpe_ratio(trials, position)
-    dsr_active = deflated_sharpe_ratio(trials, position, offset=baseline)
-    pbo = pbo_cscv(trials, n_blocks=pbo_blocks) if len(trials) >= 2 else None
+    dsr = deflated_sharpe_ratio(result.returns, best, rows=keep)
+    dsr_active = deflated_sharpe_ratio(result.returns, best, offset=baseline, rows=keep)
+    pbo = pbo_cscv(result.returns, n_blocks=pbo_blocks, rows=keep) if len(keep) >= 2 else None
     spa_result = None
     if spa:
+        monthly = np.concatenate(
+            [
+                monthly_returns_batch(result.returns[keep[lo : lo + 1024]], result.dates)
+                for lo in range(0, len(keep), 1024)
+            ]
+        )
         spa_result = spa_test(
-            monthly_returns_batch(trials, result.dates),
+            monthly,
             monthly_returns_batch(baseline, result.dates),
             reps=spa_reps,
             block_size=spa_block_months,
@@ -145,7 +148,7 @@ def sweep_statistics(
         metric=metric,
         best=best,
         n_variants=len(table),
-        n_distinct=len(trials),
+        n_distinct=len(keep),
         dsr=dsr,
         dsr_active=dsr_active,
         pbo=pbo,

@@ -135,3 +135,22 @@ def test_spa_finds_a_superior_trial_and_not_an_inferior_one() -> None:
     assert result.pvalue_consistent < 0.01
     again = spa_test(better, baseline, reps=300, block_size=5, seed=1)
     assert again == result  # seeded: reproducible
+
+
+def test_rows_select_trials_without_copying_and_duplicates_count_once() -> None:
+    from backtest.sweep.summary import distinct_rows
+
+    rng = np.random.default_rng(6)
+    r = rng.normal(0.0003, 0.01, (6, 400))
+    r[4] = r[1]  # a duplicate variant
+    keep = distinct_rows(r)
+    assert keep.tolist() == [0, 1, 2, 3, 5]
+    copy = r[keep]
+    base = rng.normal(0.0, 0.01, 400)
+    assert deflated_sharpe_ratio(r, 3, rows=keep) == deflated_sharpe_ratio(copy, 3)
+    assert deflated_sharpe_ratio(r, 5, rows=keep, offset=base) == deflated_sharpe_ratio(
+        copy - base, 4
+    )
+    np.testing.assert_allclose(
+        pbo_cscv(r, n_blocks=4, rows=keep).logits, pbo_cscv(copy, n_blocks=4).logits, rtol=1e-12
+    )
