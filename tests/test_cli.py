@@ -350,10 +350,12 @@ def test_golden_from_other_data_is_refused(
     raw = json.loads((golden_dir / "short.json").read_text())
     raw["data_sha256"] = "0" * 64
     forged.write_text(json.dumps(raw))
-    code = main(["check", str(golden_dir / "short.toml"), "--golden", str(forged)])
+    md = tmp_path / "check.md"
+    code = main(["check", str(golden_dir / "short.toml"), "--golden", str(forged), "--md", str(md)])
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
     assert "was made on other price data" in captured.err and "--update" in captured.err
+    assert md.read_text().startswith("## backtest check `short`\n\n**ERROR** (exit 2): golden")
 
 
 def test_golden_from_real_data_is_refused_for_the_demo(

@@ -81,6 +81,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
             note = verify_data(golden, result, label=str(golden_path))
         except GoldenDataError as exc:
             if not args.update:
+                if args.md:  # the PR comment says why there is no table
+                    write_text_atomic(args.md, _error_markdown(config.run.name, exc))
                 raise
             note = f"**new data** ({' '.join(str(exc).split())})"
         report = check_against_golden(
@@ -93,7 +95,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             write_text_atomic(args.md, markdown)
         if args.html:
             write_text_atomic(args.html, to_html(blocks, title=f"backtest check {report.name}"))
-        if args.json and not args.update:
+        if args.json:
             print_json(report_json(report))
         else:
             print(markdown, end="")
@@ -107,3 +109,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return 0
     assert report is not None
     return report.exit_code
+
+
+def _error_markdown(name: str, exc: Exception) -> str:
+    message = " ".join(str(exc).split())
+    return f"## backtest check `{name}`\n\n**ERROR** (exit 2): {message}\n"
