@@ -38,8 +38,10 @@ Memory
 Variants are simulated ``chunk_size`` at a time. One chunk holds about 8 arrays of
 ``n_days x chunk_size x n_tickers`` float64 (close, size, positions, vectorbt's internals) plus
 one 48-byte order record per non-empty target cell: for 3,000 days, 18 tickers and the default
-32 variants that is about ``8 * 3000 * 32 * 18 * 8 B = 110 MB``. The returned holdings add
-``n_variants x n_days x n_tickers x 8 B`` (0.4 MB per variant here).
+32 variants that is about ``8 * 3000 * 32 * 18 * 8 B = 110 MB``. The outputs kept for every
+variant add about 1.5 MB each (holdings ``n_days x n_tickers x 8 B`` = 0.43 MB, equity, cash,
+orders, concatenation). Measured peak RSS growth of one `simulate` call at 3,021 days x 18
+tickers: 108 MB for 32 variants, 257 MB for 128 (``chunk_size=32``).
 """
 
 from __future__ import annotations
