@@ -6,7 +6,9 @@ Conventions every command follows (documented once, here and in the README):
   error (argparse usage errors included). A command module returns the code from its handler.
 * **Errors**: a `BacktestError` (or an `OSError` such as a permission problem) prints one line
   ``error: ...`` on stderr, no traceback; ``--debug`` (anywhere on the command line) re-raises
-  it with the traceback. A usage error is one line ``backtest CMD: error: ...``.
+  it with the traceback. A usage error is one line ``backtest CMD: error: ...``. Ctrl-C
+  (SIGINT) and SIGTERM print ``error: interrupted`` and exit 130 / 143 after the clean-up
+  (temporary run folders removed; finished sweep chunks kept for ``--resume``).
 * **Config overrides**: commands that run a config take ``--name --source --data-dir --start
   --end`` (and ``--out`` where they write a run), from `backtest.cli.options`; a flag wins over
   the file. ``--data-dir`` is relative to the working directory, ``[data]`` paths inside a
@@ -25,8 +27,11 @@ A command module exposes ``register(subparsers)`` which adds its parser and sets
 from __future__ import annotations
 
 import argparse
+import signal as os_signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from backtest.cli import check as check_command
@@ -83,6 +88,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so the same clean-up runs (temporary run folders removed)."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> NoReturn:
+    raise _Terminated
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into `_Terminated` while a command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = os_signal.signal(os_signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        os_signal.signal(os_signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``backtest`` console script; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -93,16 +119,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        code: int = args.handler(args)
+        with _sigterm_as_interrupt():
+            code: int = args.handler(args)
     except (BacktestError, OSError) as exc:
         if debug:
             raise
         message = " ".join(str(exc).split())
         print(f"error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C (130) or SIGTERM (143), after the clean-up ran
         print("error: interrupted", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, _Terminated) else 130
     return code
 
 
