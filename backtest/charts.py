@@ -42,7 +42,7 @@ def png_bytes(figure: Figure) -> bytes:
 def _figure(height: float = 4.2, width: float = 10.0) -> Figure:
     figure = Figure(figsize=(width, height))
     figure.subplots_adjust(
-        left=0.07, right=0.98, bottom=0.35 / height, top=1.0 - 0.75 / height, hspace=0.45,
+        left=0.07, right=0.98, bottom=0.35 / height, top=1.0 - 0.45 / height, hspace=0.45,
         wspace=0.15,
     )  # fmt: skip
     return figure
@@ -119,7 +119,7 @@ def drawdown_chart(equity: pd.DataFrame, *, baseline_ticker: str = "NVDA") -> Fi
         )  # fmt: skip
     axes.set_title("Drawdown (%)")
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=8, ncol=2, loc="upper left")
+    axes.legend(fontsize=8, ncol=2, loc="lower left")
     return figure
 
 

@@ -28,6 +28,7 @@ _CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
        max-width: 1100px; color: #222; padding: 0 1em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; }
+h3 { font-size: 1em; margin: 1.2em 0 .3em; }
 .banner { padding: .6em 1em; border-radius: 4px; font-weight: bold; margin: .5em 0; }
 .synthetic { background: #fde2e1; color: #8a1c14; border: 1px solid #e0a8a3; }
 .lookahead { background: #fff3cd; color: #7a5b00; border: 1px solid #e6d08a; }
@@ -91,8 +92,19 @@ def render_charts(run: ReportInputs) -> dict[str, bytes]:
     return {name: charts.png_bytes(figures[name]) for name in CHART_NAMES}
 
 
-def _metrics_table(metrics: pd.DataFrame) -> str:
-    shown = format_metrics(metrics)
+_TABLES = (
+    ("Performance", ("total_return", "cagr", "annual_volatility", "sharpe_ratio",
+                     "sortino_ratio", "max_drawdown", "calmar_ratio")),
+    ("Against the baseline", ("excess_cagr", "tracking_error", "information_ratio", "beta",
+                              "alpha", "correlation", "up_capture", "down_capture",
+                              "monthly_hit_rate")),
+    ("Trading", ("annual_turnover", "fees_paid")),
+)  # fmt: skip
+"""Metric columns per table of the page (every column of ``metrics.csv`` appears once)."""
+
+
+def _metrics_table(metrics: pd.DataFrame, columns: tuple[str, ...]) -> str:
+    shown = format_metrics(metrics, tuple(c for c in columns if c in metrics.columns))
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ["strategy", *shown.columns])
     body = []
     for name, row in zip(shown.index, shown.itertuples(index=False), strict=True):
@@ -145,7 +157,11 @@ def render_html(run: ReportInputs, pngs: Mapping[str, bytes]) -> str:
         f"created {manifest.get('created_at')}, commit {manifest.get('git_commit') or 'n/a'}",
     ]
     parts.append('<p class="meta">' + "<br>".join(html.escape(m) for m in meta) + "</p>")
-    parts += ["<h2>Metrics</h2>", _metrics_table(run.metrics)]
+    parts.append("<h2>Metrics</h2>")
+    listed = {c for _, columns in _TABLES for c in columns}
+    extra = tuple(c for c in run.metrics.columns if c not in listed)
+    for title, columns in (*_TABLES, *((("Other", extra),) if extra else ())):
+        parts += [f"<h3>{title}</h3>", _metrics_table(run.metrics, columns)]
     parts.append(
         '<p class="meta">Fractions in percent; ratios annualised with 252 days; relative metrics '
         "against the baseline. Rows <i>ref_*</i> are buy-and-hold references, not strategies."

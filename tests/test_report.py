@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from backtest.config import parse_config
+from backtest.metrics import METRIC_NAMES
 from backtest.report_html import CHART_NAMES
 from backtest.results import write_run
 from backtest.runner import Result, run
@@ -82,10 +83,13 @@ def test_page_shows_the_metrics_and_the_synthetic_label(report: Path) -> None:
     page = report.read_text(encoding="utf-8")
     assert 'class="banner synthetic">synthetic demo market, not real prices' in page
     rows = re.findall(r'<tr class="(\w+)"><td>([^<]+)</td>', page)
-    assert rows == [
+    one_table = [
         ("strategy", "prop"), ("strategy", "prop_edge"), ("baseline", "baseline"),
         ("reference", "ref_SPY"), ("reference", "ref_QQQ"), ("reference", "ref_SMH"),
     ]  # fmt: skip
+    assert rows == one_table * 3  # performance, against the baseline, trading
+    headers = [h for h in re.findall(r"<th>([^<]+)</th>", page) if h != "strategy"]
+    assert sorted(headers) == sorted(METRIC_NAMES)  # every metric shown exactly once
 
 
 def _chromium(page: Path, profile: Path) -> subprocess.CompletedProcess[str]:
