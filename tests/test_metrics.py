@@ -201,3 +201,14 @@ def test_metrics_table_rows_order_and_baseline_identities() -> None:
     assert table.loc["ref_SPY", "annual_turnover"] == pytest.approx(0.5 * 252 / 4)
     growth = 1.02 * 0.99 * 1.0 * 1.01
     assert table.loc["s", "total_return"] == pytest.approx(growth - 1.0)
+
+
+def test_correlation_and_beta_hand_worked_when_not_collinear() -> None:
+    r = np.array([1.0, 2.0, 3.0, 4.0]) / 100
+    b = np.array([1.0, 3.0, 2.0, 4.0]) / 100
+    # deviations (x100): r -1.5, -0.5, 0.5, 1.5; b -1.5, 0.5, -0.5, 1.5
+    # cov = (2.25 - 0.25 - 0.25 + 2.25) / 3 = 4/3; var(r) = var(b) = 5/3 (all x 1e-4)
+    assert m.correlation(r, b) == pytest.approx(0.8)
+    assert m.beta(r, b) == pytest.approx(0.8)
+    # alpha = (mean(r) - 0.8 mean(b)) * 252 = (0.025 - 0.02) * 252
+    assert m.alpha(r, b) == pytest.approx(0.005 * 252)
