@@ -97,7 +97,9 @@ class LinearTilt:
         ``[low, high]`` per bucket in [0, 1] (missing buckets get [0, 1]); lows sum to at most
         1, highs to at least 1.
     within, lookback_days, empty_bucket
-        As in `StaticBuckets`.
+        As in `StaticBuckets`. The bounds apply before the empty-bucket rule: when a bucket has
+        no eligible member, its weight is redistributed (or held in cash) afterwards, so the
+        other buckets may then exceed their upper bounds on that event.
     """
 
     neutral: Mapping[str, Any] = field(default_factory=lambda: _NEUTRAL)
