@@ -109,7 +109,8 @@ def load_references(
             continue
         aligned = values.reindex(calendar)
         listed = aligned.notna().cumsum() > 0
-        filled = aligned.ffill(limit=max_fill_days).where(listed)
+        # pandas refuses ffill(limit=0): with max_fill_days = 0 nothing is filled
+        filled = (aligned.ffill(limit=max_fill_days) if max_fill_days else aligned).where(listed)
         if pd.isna(filled.get(first_date)):
             absent[ticker] = f"no price on the first effective date {first_date.date()}"
         elif filled.loc[first_date:].isna().any():
