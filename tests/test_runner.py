@@ -16,6 +16,7 @@ import backtest
 from backtest.config import Config, parse_config
 from backtest.data.demo import DemoProvider
 from backtest.errors import DataError
+from backtest.references import load_references
 from backtest.runner import Result, run
 
 FEES, SLIPPAGE = 10.0 / 1e4, 5.0 / 1e4
@@ -154,3 +155,31 @@ def test_manifest_records_what_the_run_rests_on(result: Result) -> None:
         assert key in manifest, key
     assert manifest["synthetic"] is True and manifest["look_ahead"] is False
     assert manifest["buckets"]["NVDA"] == "gpu"
+
+
+class _Panel:
+    """A provider serving a fixed panel (only the requested columns it has)."""
+
+    name = "panel"
+    synthetic = True
+
+    def __init__(self, panel: pd.DataFrame) -> None:
+        self.panel = panel
+
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+        return self.panel[[t for t in tickers if t in self.panel.columns]]
+
+
+def test_reference_alignment_fills_short_gaps_and_drops_long_ones() -> None:
+    calendar = pd.bdate_range("2024-01-01", periods=12)
+    short = pd.Series(np.arange(1.0, 13.0), index=calendar).drop(calendar[[4, 5]])
+    long = pd.Series(np.arange(1.0, 13.0), index=calendar).drop(calendar[3:8])
+    late = pd.Series(np.arange(1.0, 13.0), index=calendar).iloc[6:]
+    panel = pd.DataFrame({"SPY": short, "QQQ": long, "SMH": late})
+    refs = load_references(_Panel(panel), calendar, first_date=calendar[2], max_fill_days=2)
+    assert list(refs.prices.columns) == ["SPY"]
+    assert refs.prices["SPY"].iloc[4:6].tolist() == [4.0, 4.0]  # forward-filled, 2 days
+    assert refs.absent == {
+        "QQQ": "gap longer than 2 days at 2024-01-08",
+        "SMH": "no price on the first effective date 2024-01-03",
+    }
