@@ -128,15 +128,22 @@ def _child(path_name: str, k: int, panel: Path) -> dict[str, float]:
     started = time.perf_counter()
     first = run()
     cold = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run()
     warm = time.perf_counter() - started
+    warm_cpu = time.process_time() - cpu_started
     check = float("nan")
     if path_name == "floor":  # the floor computes the same numbers as the fast path
         (equity, _, _) = fast()  # type: ignore[misc]
         check = float(np.max(np.abs(np.asarray(first) / equity - 1.0)))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"cold": cold, "warm": warm, "rss_mb": rss, "max_rel_diff_vs_fast": check}
+    return {
+        "cold": cold,
+        "warm": warm,
+        "warm_cpu": warm_cpu,
+        "rss_mb": rss,
+        "max_rel_diff_vs_fast": check,
+    }
 
 
 def _spawn(args: list[str]) -> tuple[str, float, float]:
@@ -163,15 +170,17 @@ def main() -> None:
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start",
             flush=True,
         )
-        print("| K | path | cold s | warm s | backtests/s (warm) | peak RSS MB |")
-        print("|---|---|---|---|---|---|")
+        print("| K | path | cold s | warm s | warm CPU s | backtests/s (warm) | peak RSS MB |")
+        print("|---|---|---|---|---|---|---|")
         rates: dict[tuple[str, int], float] = {}
+        cpu_rates: dict[tuple[str, int], float] = {}
         for k in SIZES:
             for name in ("fast", "floor", "sweep", "vectorbt"):
                 if name == "vectorbt" and k > VECTORBT_MAX:
                     rate = rates[("vectorbt", VECTORBT_MAX)]
                     print(
-                        f"| {k:,} | vectorbt (extrapolated) | - | {k / rate:.1f} | {rate:.0f} | - |"
+                        f"| {k:,} | vectorbt (extrapolated) | - | {k / rate:.1f} | "
+                        f"{k / cpu_rates[('vectorbt', VECTORBT_MAX)]:.1f} | {rate:.0f} | - |"
                     )
                     continue
                 out, _, _ = _spawn(
@@ -179,19 +188,23 @@ def main() -> None:
                 )
                 row = json.loads(out)
                 rates[(name, k)] = k / row["warm"]
+                cpu_rates[(name, k)] = k / row["warm_cpu"]
                 extra = ""
                 if np.isfinite(row["max_rel_diff_vs_fast"]):
                     extra = f" (max rel diff vs fast {row['max_rel_diff_vs_fast']:.1e})"
                 print(
                     f"| {k:,} | {name}{extra} | {row['cold']:.2f} | {row['warm']:.3f} | "
+                    f"{row['warm_cpu']:.3f} | "
                     f"{k / row['warm']:,.0f} | {row['rss_mb']:.0f} |",
                     flush=True,
                 )
         for k in SIZES:
             fast, floor = rates[("fast", k)], rates[("floor", k)]
-            line = f"K={k:,}: fast/floor time ratio {floor / fast:.2f}"
+            line = f"K={k:,}: fast/floor time ratio {floor / fast:.2f} wall"
+            line += f", {cpu_rates[('floor', k)] / cpu_rates[('fast', k)]:.2f} CPU"
             if ("vectorbt", k) in rates:
-                line += f"; fast is {fast / rates[('vectorbt', k)]:,.0f}x vectorbt"
+                line += f"; fast is {fast / rates[('vectorbt', k)]:,.0f}x vectorbt wall"
+                line += f", {cpu_rates[('fast', k)] / cpu_rates[('vectorbt', k)]:,.0f}x CPU"
             print(line)
         for flags in ([], ["--no-stats"]):
             out_dir = Path(tmp) / ("cli" + "".join(flags))

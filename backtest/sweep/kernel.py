@@ -50,6 +50,7 @@ def _add(a: float, b: float) -> float:
 @njit(cache=True)
 def _run_variant(
     close: np.ndarray,
+    valued: np.ndarray,
     event_rows: np.ndarray,
     weights: np.ndarray,
     fees: float,
@@ -154,9 +155,8 @@ def _run_variant(
                 turnover_out[e] = 0.5 * traded / value
             e += 1
         total_value = cash
-        for j in range(n_tickers):
-            if position[j] != 0.0:
-                total_value += position[j] * close[t, j]
+        for j in range(n_tickers):  # valued = close with 0 where unpriced: no branch to predict
+            total_value += position[j] * valued[t, j]
         equity_out[t] = total_value
     return fees_paid
 
@@ -164,6 +164,7 @@ def _run_variant(
 @njit(cache=True, parallel=True)
 def _simulate_batch(
     close: np.ndarray,
+    valued: np.ndarray,
     event_rows: np.ndarray,
     weights: np.ndarray,
     weight_index: np.ndarray,
@@ -178,6 +179,7 @@ def _simulate_batch(
     for k in prange(weight_index.shape[0]):
         fees_out[k] = _run_variant(
             close,
+            valued,
             event_rows,
             weights[weight_index[k]],
             fees[k],
@@ -252,6 +254,7 @@ def simulate_batch(
     turnover = np.empty((n_variants, event_rows.shape[0]))
     _simulate_batch(
         close,
+        np.nan_to_num(close, nan=0.0),  # one shared copy for valuation (position is 0 there)
         event_rows,
         weights,
         weight_index,
