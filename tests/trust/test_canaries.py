@@ -1,0 +1,307 @@
+"""Look-ahead canaries: change the future, and nothing decided before it may move by one bit.
+
+Every strategy of `helpers.CANARY_SPECS` (one per example of the strategy contract suite, so
+every `strategies.REGISTRY` and `strategies.CONSTRAINTS` kind) runs through the real pipeline,
+`backtest.runner.run(config, provider=...)`, once on the demo market and once on a copy whose
+prices strictly after a date X are changed (random noise, a 95 % crash, a 10x one-day spike),
+and/or with a signal CSV whose vintages published after X are changed and whose old periods get
+late restatements published the day after X. Every target weight with a determination date
+<= X, and every equity value on a day <= X, must be bit-for-bit the same.
+
+X is chosen to be a determination date (the next effective date is the first perturbed day: the
+sharpest test of a one-day peek) and a signal publication boundary (2024-02-21 publishes 2023's
+figure). Two peeking strategies defined here (never registered outside a test) show that the
+canary fails when a strategy reads the future, even by one day. The sweep's fast path (batch
+weights `strategies.linear_tilt_batch` and the kernel `backtest.sweep.kernel.simulate_batch`)
+gets the same treatment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import strategies
+from backtest.config import Config, StrategySpec
+from backtest.context import Context, eligibility
+from backtest.runner import Result, run
+from backtest.sweep.kernel import simulate_batch
+from strategies import linear_tilt_batch
+from tests.trust.helpers import (
+    CANARY_SPECS,
+    PerturbedProvider,
+    default_signal_rows,
+    demo_config,
+    rewritten_after,
+    spec_kinds,
+    write_signal,
+)
+
+MONTHLY: dict[str, Any] = {}
+QUARTERLY_BANDED: dict[str, Any] = {
+    "frequency": "quarterly",
+    "anchor": "last",
+    "lag_days": 3,
+    "rebalance_band": 0.05,
+}
+QUARTERLY_SIGNAL: dict[str, Any] = {"interpolation": "linear", "horizon": 1}
+
+CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str | None, bool]] = {
+    # name: (schedule, signal options, X, price perturbation, perturb the signal too)
+    "monthly-td-noise": (MONTHLY, {}, "2022-06-30", "noise", False),
+    "monthly-td-crash": (MONTHLY, {}, "2022-06-30", "crash", False),
+    "monthly-td-spike": (MONTHLY, {}, "2022-06-30", "spike", False),
+    "monthly-td-signal": (MONTHLY, {}, "2022-06-30", None, True),
+    "monthly-publication-noise-signal": (MONTHLY, {}, "2024-02-20", "noise", True),
+    "quarterly-noise-signal": (QUARTERLY_BANDED, QUARTERLY_SIGNAL, "2023-03-28", "noise", True),
+    "quarterly-spike": (QUARTERLY_BANDED, QUARTERLY_SIGNAL, "2023-03-28", "spike", False),
+}
+"""Canary cases; the counts in the README's Guarantees section come from here."""
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+
+
+def differences_up_to(base: Result, other: Result, after: pd.Timestamp) -> list[str]:
+    """What differs between two runs in weights determined, or equity valued, on days <= X.
+
+    Returns a list of human-readable differences (empty when the runs agree bit for bit).
+    """
+    found: list[str] = []
+    early = base.weights["determination_date"] <= after
+    early_other = other.weights["determination_date"] <= after
+    left, right = base.weights[early], other.weights[early_other]
+    keys = ["strategy", "determination_date", "effective_date", "ticker"]
+    if not left[keys].reset_index(drop=True).equals(right[keys].reset_index(drop=True)):
+        found.append("the events or tickers determined up to X differ")
+    else:
+        moved = _bits(left["weight"].to_numpy()) != _bits(right["weight"].to_numpy())
+        for row in left[moved].drop_duplicates(["strategy", "determination_date"]).itertuples():
+            found.append(f"weights of `{row.strategy}` determined {row.determination_date.date()}")
+    eq_left, eq_right = base.equity.loc[:after], other.equity.loc[:after]
+    if not eq_left.index.equals(eq_right.index) or list(eq_left) != list(eq_right):
+        found.append("the equity calendar up to X differs")
+    else:
+        moved_cols = (_bits(eq_left.to_numpy()) != _bits(eq_right.to_numpy())).any(axis=0)
+        found += [f"equity of `{c}` up to X" for c in np.asarray(eq_left.columns)[moved_cols]]
+    return found
+
+
+_BASE_RUNS: dict[str, Result] = {}
+
+
+def _base_run(config: Config) -> Result:
+    """The unperturbed run of ``config``, computed once per configuration (runs are pure)."""
+    key = repr(config)
+    if key not in _BASE_RUNS:
+        _BASE_RUNS[key] = run(config)
+    return _BASE_RUNS[key]
+
+
+def _run_pair(
+    config: Config, after: str, how: str | None, signal: bool, tmp: Path
+) -> tuple[Result, Result]:
+    x = pd.Timestamp(after)
+    base = _base_run(config)
+    changed = config
+    if signal:
+        rows = rewritten_after(default_signal_rows(), x.date())
+        path = write_signal(tmp / "signal.csv", rows)
+        changed = dataclasses.replace(
+            config, signal=dataclasses.replace(config.signal, series=str(path))
+        )
+    provider = None if how is None else PerturbedProvider(after=x, how=how, seed=3)  # type: ignore[arg-type]
+    return base, run(changed, provider=provider)
+
+
+def test_canary_specs_cover_every_registration() -> None:
+    covered = set().union(*(spec_kinds(s) for s in CANARY_SPECS))
+    assert covered == set(strategies.REGISTRY) | set(strategies.CONSTRAINTS)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_future_does_not_move_the_past(case: str, tmp_path: Path) -> None:
+    schedule, signal_options, after, how, signal = CASES[case]
+    config = demo_config(schedule=schedule, signal=signal_options)
+    base, changed = _run_pair(config, after, how, signal, tmp_path)
+    x = pd.Timestamp(after)
+    assert differences_up_to(base, changed, x) == []
+    # not vacuous: several events before X for every strategy, and the change was visible
+    n_early = base.weights.loc[base.weights["determination_date"] <= x, "effective_date"].nunique()
+    assert n_early >= 4
+    later_w = base.weights["determination_date"] > x
+    later_e = base.equity.index > x
+    assert not (
+        np.array_equal(base.weights.loc[later_w, "weight"], changed.weights.loc[later_w, "weight"])
+        and np.array_equal(base.equity[later_e], changed.equity[later_e])
+    ), "the perturbation changed nothing after X: the canary would prove nothing"
+    if signal:  # the signal channel itself moved after X (so a leak would have shown)
+        assert not np.array_equal(
+            base.share[base.share.index > x], changed.share[changed.share.index > x]
+        )
+
+
+def test_an_event_determined_on_x_keeps_its_weights_though_it_trades_after_x() -> None:
+    """With lag 1 and X a determination date, the next effective date is the first changed day."""
+    config = demo_config(schedule=MONTHLY)
+    x = pd.Timestamp("2022-06-30")
+    events = _base_run(config).events
+    on_x = events[events["determination_date"] == x]
+    assert len(on_x) == 1 and on_x["effective_date"].iloc[0] == pd.Timestamp("2022-07-01")
+
+
+# --- the canary can fail: strategies that peek (defined here, registered only by the test) ---
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeekOneDay:
+    """Inverse-price weights read on the effective date (one day after t_d): a one-day peek."""
+
+    def weights(self, context: Context) -> pd.DataFrame:
+        """Weights proportional to 1 / price at each event's effective row."""
+        rows = context.events["effective_row"].to_numpy()
+        inverse = 1.0 / context.prices.iloc[rows].to_numpy()
+        inverse = np.where(context.eligible.to_numpy() & np.isfinite(inverse), inverse, 0.0)
+        return pd.DataFrame(
+            inverse / inverse.sum(axis=1, keepdims=True),
+            index=context.effective_dates,
+            columns=context.tickers,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeekMonthAhead:
+    """Weights proportional to each eligible member's growth over the next 21 trading days."""
+
+    def weights(self, context: Context) -> pd.DataFrame:
+        """Future growth ratios ``p[t_d + 21] / p[t_d]``, normalised (a month-ahead peek)."""
+        prices = context.prices.to_numpy()
+        det = context.events["determination_row"].to_numpy()
+        growth = prices[np.minimum(det + 21, len(prices) - 1)] / prices[det]
+        growth = np.where(context.eligible.to_numpy() & np.isfinite(growth), growth, 0.0)
+        return pd.DataFrame(
+            growth / growth.sum(axis=1, keepdims=True),
+            index=context.effective_dates,
+            columns=context.tickers,
+        )
+
+
+@pytest.mark.parametrize(
+    ("kind", "cls", "first_leak"),
+    [("peek_one_day", PeekOneDay, "2022-06-30"), ("peek_month_ahead", PeekMonthAhead, None)],
+)
+def test_the_canary_catches_a_peeking_strategy(
+    kind: str, cls: type[Any], first_leak: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(strategies.REGISTRY, kind, cls)
+    honest = StrategySpec(name="equal_weight", kind="equal_weight")
+    config = demo_config(strategies=[honest, StrategySpec(name="peeker", kind=kind)])
+    x = pd.Timestamp("2022-06-30")
+    provider = PerturbedProvider(after=x, how="noise", seed=3)
+    found = differences_up_to(_base_run(config), run(config, provider=provider), x)
+    assert found, "the canary missed a strategy that reads the future"
+    assert all("`peeker`" in f for f in found), found  # and it blames only the peeker
+    if first_leak:  # the one-day peek shows on the event determined on X itself
+        assert f"weights of `peeker` determined {first_leak}" in found
+
+
+# --- the sweep fast path ---
+
+
+def _sweep_context(result: Result) -> Context:
+    """The strategy context a sweep builds from a run's market (`backtest.sweep.market`)."""
+    members = list(result.universe.tickers)
+    prices = result.prices[members]
+    membership = {
+        m.ticker: (
+            pd.Timestamp(m.member_from) if m.member_from else None,
+            pd.Timestamp(m.member_until) if m.member_until else None,
+        )
+        for m in result.universe.members
+    }
+    return Context(
+        prices=prices,
+        events=result.events,
+        eligible=eligibility(
+            prices, result.events, membership, min_history_days=result.config.data.min_history_days
+        ),
+        share=result.share,
+        buckets=result.universe.buckets,
+        exposures=result.universe.exposures,
+    )
+
+
+@pytest.mark.parametrize("how", ["noise", "crash", "spike"])
+def test_the_sweep_fast_path_decides_and_values_the_past_from_the_past(
+    how: str, tmp_path: Path
+) -> None:
+    """Batch weights (`strategies.linear_tilt_batch`) and the numba kernel (`simulate_batch`).
+
+    48 LinearTilt variants (strength x neutral share x cap, infeasible caps as NaN rows) on
+    prices changed after X and a signal whose later vintages changed: every weight determined
+    up to X and every equity value up to X (with and without a drift band) bit for bit equal.
+    """
+    x = pd.Timestamp("2022-06-30")
+    config = demo_config(strategies=())
+    base = _base_run(config)
+    rows = rewritten_after(default_signal_rows(), x.date())
+    signal = dataclasses.replace(config.signal, series=str(write_signal(tmp_path / "s.csv", rows)))
+    changed = run(
+        dataclasses.replace(config, signal=signal),
+        provider=PerturbedProvider(after=x, how=how, seed=5),  # type: ignore[arg-type]
+    )
+    grid = np.array(
+        [
+            (k, s0, cap)
+            for k in (0.0, 1.0, 2.5, 5.0)
+            for s0 in (0.3, 0.5)
+            for cap in (1.0, 0.2, 0.08)
+        ]
+        * 2
+    )
+    variants = {}
+    for name, result in (("base", base), ("changed", changed)):
+        variants[name] = linear_tilt_batch(
+            _sweep_context(result),
+            strength=grid[:, 0],
+            neutral_share=grid[:, 1],
+            max_weight=grid[:, 2],
+            infeasible="nan",
+        )
+    early = np.asarray(base.events["determination_date"] <= x)
+    assert early.sum() >= 4
+    np.testing.assert_array_equal(
+        _bits(variants["base"][:, early]), _bits(variants["changed"][:, early])
+    )
+    assert not np.array_equal(variants["base"][:, ~early], variants["changed"][:, ~early])
+
+    k = len(grid)
+    members = list(base.universe.tickers)
+    columns = list(base.prices.columns)  # members plus the baseline, as the sweep simulates
+    equities = {}
+    for name, result in (("base", base), ("changed", changed)):
+        weights = np.nan_to_num(variants[name])  # an infeasible variant holds cash
+        full = np.zeros((k, len(result.events), len(columns)))
+        full[:, :, [columns.index(t) for t in members]] = weights
+        equities[name], _, _ = simulate_batch(
+            result.prices.to_numpy(),
+            result.events["effective_row"].to_numpy(),
+            full,
+            weight_index=np.arange(k),
+            fees=np.full(k, 10e-4),
+            slippage=np.full(k, 5e-4),
+            band=np.repeat([0.0, 0.05], k // 2),
+            initial_cash=1e6,
+        )
+    upto = np.asarray(base.prices.index <= x)
+    np.testing.assert_array_equal(
+        _bits(equities["base"][:, upto]), _bits(equities["changed"][:, upto])
+    )
+    assert not np.array_equal(equities["base"][:, ~upto], equities["changed"][:, ~upto])
