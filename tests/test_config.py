@@ -204,11 +204,12 @@ def test_load_config_errors_name_the_file(tmp_path: Path) -> None:
         load_config(bad)
 
 
-@pytest.mark.parametrize("name", ["default", "demo", "shared-files"])
+@pytest.mark.parametrize("name", ["default", "demo", "shared-files", "sweep"])
 def test_shipped_configs_validate_with_their_references(name: str) -> None:
     config = load_config(REPO / "configs" / f"{name}.toml")
     summary = validate_references(config)
-    assert summary["valid"] is True and summary["strategies"]
+    assert summary["valid"] is True and (summary["strategies"] or summary["sweep"])
+    assert (summary["sweep"] is not None) == bool(config.sweep)
 
 
 def test_validate_references_prefixes_the_file(tmp_path: Path) -> None:
@@ -217,4 +218,7 @@ def test_validate_references_prefixes_the_file(tmp_path: Path) -> None:
         validate_references(config)
     config = parse_config({"universe": "gpus"}, "x.toml")
     with pytest.raises(ConfigError, match=r"^x\.toml: unknown universe `gpus`"):
+        validate_references(config)
+    config = parse_config({"sweep": {"kind": "linear_tilt", "gird": {}}}, "x.toml")
+    with pytest.raises(ConfigError, match=r"^x\.toml: \[sweep\]: unknown key `gird`"):
         validate_references(config)

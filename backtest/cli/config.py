@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
         "validate",
         help="check a config and what it refers to (exit 0 valid, 2 invalid)",
         description="Check FILE: keys, types, ranges, the universe, the signal series, every "
-        "strategy kind and parameter. No market data is read.",
+        "strategy kind and parameter, and the [sweep] table. No market data is read.",
     )
     validate.add_argument("file", help="path of a TOML run config")
     add_json_flag(validate, "a summary")
@@ -69,6 +69,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"ok: {summary['file']} is valid: run `{summary['name']}`, universe "
             f"`{summary['universe']}` ({summary['members']} members), source "
             f"{summary['source']}, {len(summary['strategies'])} strategies"
+            + (f", a `{summary['sweep']}` sweep" if summary["sweep"] else "")
         )
     return 0
 

@@ -162,7 +162,7 @@ def run_quietly(config: Config) -> Any:
 
 
 def validate_references(config: Config) -> dict[str, Any]:
-    """Load the universe and signal and build every strategy of ``config``; return a summary.
+    """Load the universe and signal, build every strategy and parse ``[sweep]``; summarise.
 
     Raises
     ------
@@ -180,6 +180,11 @@ def validate_references(config: Config) -> dict[str, Any]:
             build_strategy(spec)
     except BacktestError as exc:
         raise ConfigError(f"{config.path}: {exc}") from exc
+    sweep_kind = None
+    if config.sweep:
+        from backtest.sweep.grid import parse_sweep
+
+        sweep_kind = parse_sweep(config.sweep, config.path).kind  # errors name the file
     return {
         "file": config.path,
         "valid": True,
@@ -188,5 +193,6 @@ def validate_references(config: Config) -> dict[str, Any]:
         "members": len(universe.members),
         "source": config.data.source,
         "strategies": [s.name for s in config.strategies],
+        "sweep": sweep_kind,
         "config_sha256": config_hash(config),
     }
