@@ -6,8 +6,11 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backtest.compare import (
     compare_runs,
@@ -174,3 +177,47 @@ def test_markup_renders_the_same_blocks_as_markdown_and_escaped_html() -> None:
     assert "<p><strong>bold</strong> &lt;b&gt;</p>" in page
     assert '<td>p|q</td><td class="num">1</td>' in page
     assert "<script" not in page
+
+
+@st.composite
+def _weight_frames(draw: st.DrawFn) -> pd.DataFrame:
+    tickers = ["A", "B", "C", "D"]
+    events = draw(st.lists(st.sampled_from(range(6)), min_size=1, max_size=6, unique=True))
+    rows = []
+    for event in sorted(events):
+        held = draw(st.lists(st.sampled_from(tickers), min_size=1, max_size=4, unique=True))
+        raw = draw(st.lists(st.floats(0.01, 1.0), min_size=len(held), max_size=len(held)))
+        t_e = pd.Timestamp("2024-01-01") + pd.offsets.MonthBegin(event)
+        rows += [
+            ("s", str(t_e - pd.Timedelta(days=1))[:10], str(t_e)[:10], t, w / sum(raw))
+            for t, w in zip(held, raw, strict=True)
+        ]
+    return _weights(rows)
+
+
+@given(a=_weight_frames(), b=_weight_frames())
+@settings(max_examples=60, deadline=None)
+def test_weight_changes_agree_with_dense_matrices(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    out = weight_changes(a, b)
+    # independent answer: dense (event x ticker) matrices, 0 for an absent ticker
+    dense_a = a.pivot_table(
+        index="effective_date", columns="ticker", values="weight", fill_value=0.0
+    )
+    dense_b = b.pivot_table(
+        index="effective_date", columns="ticker", values="weight", fill_value=0.0
+    )
+    common = dense_a.index.intersection(dense_b.index)
+    tickers = dense_a.columns.union(dense_b.columns)
+    expected = dense_b.reindex(index=common, columns=tickers, fill_value=0.0) - dense_a.reindex(
+        index=common, columns=tickers, fill_value=0.0
+    )
+    both = out[out["a"].notna() & out["b"].notna()]
+    got = both.pivot_table(index="effective_date", columns="ticker", values="delta", fill_value=0.0)
+    got = got.reindex(index=common, columns=tickers, fill_value=0.0)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=1e-15)
+    # events on one side only have NaN on the other, and every input row appears exactly once
+    only = set(dense_a.index).symmetric_difference(dense_b.index)
+    assert set(out.loc[out["delta"].isna(), "effective_date"]) == only
+    assert not out.duplicated(["strategy", "effective_date", "ticker"]).any()
+    swapped = weight_changes(b, a)
+    np.testing.assert_array_equal(swapped["delta"].to_numpy(), -out["delta"].to_numpy())
