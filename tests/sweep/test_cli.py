@@ -100,7 +100,9 @@ def test_sweep_writes_parquet_report_and_statistics(
     check = pd.read_csv(folder / "detail" / "check.csv")
     assert len(check) == 2 and (check["max_rel_diff"] < 1e-9).all()
     assert not (out / ".mini.chunks").exists()  # removed once the outputs are written
-    assert "wrote" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "wrote" in captured.out
+    assert captured.err == ""  # no progress bar when stderr is not a terminal
     # the same command again refuses to overwrite the sweep
     assert main(["sweep", str(config_path), "--out", str(out), "--no-stats"]) == 2
     assert "already exists" in capsys.readouterr().err
