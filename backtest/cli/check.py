@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
     check = sub.add_parser(
         "check",
         help="compare a run with its golden file (exit 0 pass, 1 drift, 2 error)",
-        description=__doc__,
+        description=(__doc__ or "").replace("``", ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("config", help="path of a TOML run config")

@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
     compare = sub.add_parser(
         "compare",
         help="diff two configs or two results folders (metrics, weights, costs)",
-        description=__doc__,
+        description=(__doc__ or "").replace("``", ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     compare.add_argument("a", metavar="A", help="config (.toml) or results folder: the before")

@@ -35,7 +35,9 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 def register(sub: Any) -> None:
     """Add ``config validate`` and ``config show`` to ``sub`` (an argparse subparsers action)."""
     config = sub.add_parser(
-        "config", help="validate a config or show it fully resolved", description=__doc__
+        "config",
+        help="validate a config or show it fully resolved",
+        description=(__doc__ or "").replace("``", ""),
     )
     actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
     validate = actions.add_parser(
