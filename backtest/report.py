@@ -83,4 +83,7 @@ def summary_markdown(metrics: pd.DataFrame, *, title: str, label: str) -> str:
         f"| {name} | " + " | ".join(row) + " |"
         for name, row in zip(shown.index, shown.itertuples(index=False), strict=True)
     ]
-    return "\n".join([f"# {title}", "", f"_{label}_", "", header, rule, *body, ""])
+    notes = ["", "Fractions in percent; relative metrics against the NVDA buy-and-hold `baseline`."]
+    if any(str(name).startswith("ref_") for name in shown.index):
+        notes.append("Rows `ref_*` are buy-and-hold references (same fees), not strategies.")
+    return "\n".join([f"# {title}", "", f"_{label}_", "", header, rule, *body, *notes, ""])

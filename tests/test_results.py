@@ -121,6 +121,7 @@ def test_load_names_missing_files(folder: Path, tmp_path: Path) -> None:
 def test_summary_markdown_has_one_row_per_metrics_row(result: Result, folder: Path) -> None:
     summary = (folder / "summary.md").read_text()
     assert "synthetic demo market, not real prices" in summary
+    assert "Rows `ref_*` are buy-and-hold references (same fees), not strategies." in summary
     rows = [line for line in summary.splitlines() if line.startswith("| ") and "---" not in line]
     assert [r.split("|")[1].strip() for r in rows[1:]] == list(result.metrics.index)
 
