@@ -6,6 +6,7 @@ precision so `load` returns exactly the frames of the `backtest.runner.Result`):
 ================================  ===============================================================
 ``manifest.json``                 config, hashes, versions, git commit, flags (``look_ahead``,
                                   ``synthetic``), reference tickers used, buckets
+``config.json``                   the resolved config alone (defaults filled in)
 ``equity.csv``                    wide: ``date``, one column per strategy, ``baseline``
 ``weights.csv``                   ``strategy,determination_date,effective_date,ticker,weight``
                                   (targets)
@@ -102,6 +103,7 @@ def _write_files(result: Result, folder: Path) -> None:
     }
     (folder / "metrics.json").write_text(json.dumps(metrics_json, indent=2) + "\n")
     (folder / "manifest.json").write_text(json.dumps(result.manifest, indent=2) + "\n")
+    (folder / "config.json").write_text(json.dumps(result.manifest["config"], indent=2) + "\n")
     result.holdings.to_parquet(folder / "holdings.parquet", index=False)
     result.orders.to_csv(folder / "orders.csv", index=False, date_format=_DATE)
     result.turnover.to_csv(folder / "turnover.csv", index=False, date_format=_DATE)

@@ -64,6 +64,7 @@ def test_skeleton_formats_are_kept(folder: Path) -> None:
     for key in ("config", "data_source", "data_sha256", "signal_sha256", "versions",
                 "created_at", "look_ahead", "synthetic"):  # fmt: skip
         assert key in manifest
+    assert json.loads((folder / "config.json").read_text()) == manifest["config"]
     metrics_json = json.loads((folder / "metrics.json").read_text())
     assert metrics_json["baseline"]["information_ratio"] is None  # NaN is written as null
     for chart in report_html.CHART_NAMES:
