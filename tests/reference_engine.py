@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def reference_equity(
+def reference_run(
     close: np.ndarray,
     target_rows: np.ndarray,
     targets: np.ndarray,
@@ -24,8 +24,9 @@ def reference_equity(
     fees: float,
     slippage: float,
     band: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray, float, list[int]]:
-    """Return (equity per day, positions per day, total fees, skipped event numbers).
+) -> tuple[np.ndarray, np.ndarray, float, list[int], np.ndarray]:
+    """Return (equity per day, positions per day, total fees, skipped event numbers, one-way
+    turnover per event = traded notional / 2 / pre-trade value, 0 when skipped).
 
     Parameters
     ----------
@@ -41,6 +42,7 @@ def reference_equity(
     positions = np.empty((n_days, n_tickers))
     total_fees = 0.0
     skipped: list[int] = []
+    turnover = np.zeros(len(target_rows))
     events = dict(zip(target_rows.tolist(), range(len(target_rows)), strict=True))
     for t in range(n_days):
         price = close[t]
@@ -68,6 +70,7 @@ def reference_equity(
                 if delta < 0:
                     size = min(-delta, position[j])
                     proceeds = size * price[j] * (1.0 - slippage)
+                    turnover[events[t]] += proceeds / (2.0 * value)
                     fee = proceeds * fees
                     cash += proceeds - fee
                     position[j] -= size
@@ -77,10 +80,29 @@ def reference_equity(
                     if size * exec_price * (1.0 + fees) > cash:
                         size = cash / (exec_price * (1.0 + fees))
                     cost = size * exec_price
+                    turnover[events[t]] += cost / (2.0 * value)
                     fee = cost * fees
                     cash -= cost + fee
                     position[j] += size
                 total_fees += fee
         equity[t] = cash + float(np.sum(position[priced] * price[priced]))
         positions[t] = position
+    return equity, positions, total_fees, skipped, turnover
+
+
+def reference_equity(
+    close: np.ndarray,
+    target_rows: np.ndarray,
+    targets: np.ndarray,
+    *,
+    initial_cash: float,
+    fees: float,
+    slippage: float,
+    band: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, float, list[int]]:
+    """`reference_run` without the turnover: (equity, positions, total fees, skipped events)."""
+    equity, positions, total_fees, skipped, _ = reference_run(
+        close, target_rows, targets, initial_cash=initial_cash, fees=fees, slippage=slippage,
+        band=band,
+    )  # fmt: skip
     return equity, positions, total_fees, skipped

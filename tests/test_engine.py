@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from backtest.engine import simulate
 from backtest.errors import ConfigError, StrategyError
-from tests.reference_engine import reference_equity
+from tests.reference_engine import reference_equity, reference_run
 
 
 def _targets(prices: pd.DataFrame, rows: list[int], weights: list[list[float]]) -> pd.DataFrame:
@@ -251,7 +251,7 @@ def test_engine_matches_reference_on_random_cases(case: dict[str, Any]) -> None:
     start = min(int(rows[0]) for rows, _ in case["variants"].values())
     assert sim.equity.index[0] == dates[start]
     for name, (rows, w) in case["variants"].items():
-        equity, positions, fees, skipped = reference_equity(
+        equity, positions, fees, skipped, turnover = reference_run(
             close[start:], rows - start, np.where(np.isnan(close[rows]), np.nan, w),
             initial_cash=case["initial_cash"], fees=case["fees_bps"] / 1e4,
             slippage=case["slippage_bps"] / 1e4, band=case["band"],
@@ -259,6 +259,8 @@ def test_engine_matches_reference_on_random_cases(case: dict[str, Any]) -> None:
         np.testing.assert_allclose(sim.equity[name].to_numpy(), equity, rtol=1e-9, atol=0)
         assert sim.fees[name] == pytest.approx(fees, rel=1e-9, abs=1e-12 * case["initial_cash"])
         assert list(sim.skipped_events[name]) == list(dates[rows[skipped]])
+        engine_turnover = sim.turnover[name].dropna().to_numpy()
+        np.testing.assert_allclose(engine_turnover, turnover, rtol=1e-9, atol=1e-12)
         held = np.nan_to_num(positions * close[start:]) / equity[:, None]
         np.testing.assert_allclose(sim.holdings[name].to_numpy(), held, rtol=1e-9, atol=1e-12)
 
