@@ -46,16 +46,24 @@ def rank_order(values: np.ndarray, metric: str) -> np.ndarray:
 
 
 def _span_metric(
-    returns: np.ndarray, baseline: np.ndarray, dates: pd.DatetimeIndex, metric: str
+    returns: np.ndarray,
+    baseline: np.ndarray,
+    dates: pd.DatetimeIndex,
+    metric: str,
+    rows: int = 1024,
 ) -> np.ndarray:
-    values = batch_metrics(
-        returns,
-        baseline,
-        dates=dates,
-        turnover=np.zeros((len(returns), 0)),
-        fees_paid=np.zeros(len(returns)),
-    )
-    return values[metric]
+    """``metric`` of each row over the given days, ``rows`` variants at a time (bounded memory)."""
+    out = np.empty(len(returns))
+    for lo in range(0, len(returns), rows):
+        block = returns[lo : lo + rows]
+        out[lo : lo + rows] = batch_metrics(
+            block,
+            baseline,
+            dates=dates,
+            turnover=np.zeros((len(block), 0)),
+            fees_paid=np.zeros(len(block)),
+        )[metric]
+    return out
 
 
 def _check(metric: str, dates: pd.DatetimeIndex, train_until: dt.date) -> np.ndarray:
