@@ -3,8 +3,8 @@
 A "run" is anything with ``weights`` (long: ``strategy, determination_date, effective_date,
 ticker, weight``), ``metrics`` (one row per strategy, index ``strategy``) and ``manifest`` (with
 ``config``, ``config_sha256``, ``data_sha256``): a `backtest.runner.Result` or a folder read by
-`backtest.results.load`. `compare_runs` computes the differences; `comparison_blocks` lays them
-out for Markdown and HTML (`backtest.markup`). `backtest.check` reuses the diff functions.
+`backtest.results.load`. `compare_runs` computes the differences
+(`backtest.compare_report` lays them out); `backtest.check` reuses the diff functions.
 
 A weight is "changed" when ``|b - a| > 1e-12`` (float noise of identical code is exactly 0) or
 its event's determination date moved.
@@ -19,19 +19,19 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from backtest.markup import Block, Bullets, Heading, Paragraph, Table
 from backtest.report import PERCENT_METRICS
 
 __all__ = [
     "Comparison",
     "RunLike",
+    "bucket_changes",
     "compare_runs",
-    "comparison_blocks",
     "config_diff",
     "fmt_delta",
     "fmt_value",
     "metric_changes",
     "records",
+    "same_values",
     "weight_changes",
 ]
 
@@ -131,15 +131,53 @@ def metric_changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["strategy", "metric", "a", "b", "delta"])
 
 
+def bucket_changes(
+    a: pd.DataFrame, b: pd.DataFrame, buckets_a: Mapping[str, str], buckets_b: Mapping[str, str]
+) -> pd.DataFrame:
+    """Bucket weights per strategy and event of two runs, each tagged with its own buckets.
+
+    Returns
+    -------
+    DataFrame with columns ``strategy, effective_date, bucket, a, b, delta``; a ticker without a
+    bucket counts as ``other``; a bucket absent from an event that exists is 0, an event
+    missing on one side is NaN there.
+    """
+
+    def per_bucket(frame: pd.DataFrame, buckets: Mapping[str, str], side: str) -> pd.Series:
+        tagged = frame.assign(bucket=frame["ticker"].map(dict(buckets)).fillna("other"))
+        grouped = tagged.groupby(["strategy", "effective_date", "bucket"])["weight"].sum()
+        return grouped.rename(side)
+
+    merged = pd.concat(
+        [per_bucket(a, buckets_a, "a"), per_bucket(b, buckets_b, "b")], axis=1
+    ).reset_index()
+    keys = pd.MultiIndex.from_frame(merged[["strategy", "effective_date"]])
+    for side, frame in (("a", a), ("b", b)):
+        events = pd.MultiIndex.from_frame(frame[["strategy", "effective_date"]].drop_duplicates())
+        merged.loc[keys.isin(events) & merged[side].isna(), side] = 0.0
+    merged["delta"] = merged["b"] - merged["a"]
+    return merged
+
+
+def _buckets_of(run: Any) -> dict[str, str] | None:
+    """ticker -> bucket of a run: its `Universe`, else the universe its config names (now)."""
+    universe = getattr(run, "universe", None)
+    if universe is None:
+        from backtest.errors import BacktestError
+        from universes import load_universe
+
+        name = run.manifest.get("config", {}).get("universe")
+        try:
+            universe = load_universe(name) if isinstance(name, str) else None
+        except BacktestError:
+            universe = None
+    return None if universe is None else dict(universe.buckets)
+
+
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of ``frame`` as dicts (NaN as None), for rendering and JSON."""
     clean = frame.astype(object).where(frame.notna(), None)
     return [{str(k): v for k, v in row.items()} for row in clean.to_dict(orient="records")]
-
-
-def _cell(table: pd.DataFrame, row: Any, col: Any) -> float:
-    value: Any = table.at[row, col]
-    return float(value)
 
 
 def _get(table: pd.DataFrame, row: Any, col: Any) -> float:
@@ -183,6 +221,7 @@ class Comparison:
     metrics: pd.DataFrame
     weights: pd.DataFrame
     status: dict[str, str]
+    buckets: pd.DataFrame | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able data (dates as ISO strings, NaN as None)."""
@@ -192,6 +231,13 @@ class Comparison:
         weights = self.weights[changed].copy()
         for col in ("determination_date", "effective_date"):
             weights[col] = pd.to_datetime(weights[col]).dt.strftime("%Y-%m-%d")
+        buckets = None
+        if self.buckets is not None:
+            moved = self.buckets[self.buckets["delta"].abs().fillna(1.0) > CHANGE_EPS].copy()
+            moved["effective_date"] = pd.to_datetime(moved["effective_date"]).dt.strftime(
+                "%Y-%m-%d"
+            )
+            buckets = records(moved)
         return {
             "labels": list(self.labels),
             "same_data": self.same_data,
@@ -199,6 +245,7 @@ class Comparison:
             "strategies": self.status,
             "metrics": records(self.metrics),
             "changed_weights": records(weights),
+            "changed_buckets": buckets,
         }
 
 
@@ -216,7 +263,7 @@ def compare_runs(a: RunLike, b: RunLike, *, labels: tuple[str, str] = ("A", "B")
             status[strategy] = f"only in {labels[0]}"
         else:
             moved_w = (w["delta"].abs().fillna(1.0) > CHANGE_EPS) | w["timing_changed"]
-            moved_m = ~_same(m["a"], m["b"])
+            moved_m = ~same_values(m["a"], m["b"])
             events = w.loc[moved_w, "effective_date"].nunique()
             status[strategy] = (
                 "identical"
@@ -224,7 +271,15 @@ def compare_runs(a: RunLike, b: RunLike, *, labels: tuple[str, str] = ("A", "B")
                 else f"changed: {events} of {w['effective_date'].nunique()} events, "
                 f"{int(moved_m.sum())} of {len(m)} metrics"
             )
+    maps = _buckets_of(a), _buckets_of(b)
+    buckets = None
+    if maps[0] is not None or maps[1] is not None:
+        map_a = maps[0] if maps[0] is not None else maps[1]
+        map_b = maps[1] if maps[1] is not None else maps[0]
+        assert map_a is not None and map_b is not None
+        buckets = bucket_changes(a.weights, b.weights, map_a, map_b)
     return Comparison(
+        buckets=buckets,
         labels=labels,
         config_changes=config_diff(a.manifest.get("config", {}), b.manifest.get("config", {})),
         same_data=a.manifest.get("data_sha256") == b.manifest.get("data_sha256"),
@@ -234,143 +289,6 @@ def compare_runs(a: RunLike, b: RunLike, *, labels: tuple[str, str] = ("A", "B")
     )
 
 
-def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+def same_values(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Elementwise equality where NaN equals NaN."""
     return (a == b) | (a.isna() & b.isna())
-
-
-def _short(value: Any) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, Mapping) and "kind" in value:
-        return f"a strategy of kind `{value['kind']}`"
-    text = str(value)
-    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
-
-
-def _event_moves(weights: pd.DataFrame, per_event: int) -> list[tuple[str, str, str, str, str]]:
-    rows = []
-    moved = weights[weights["delta"].abs().fillna(1.0) > CHANGE_EPS]
-    for (strategy, t_e), event in moved.groupby(["strategy", "effective_date"], sort=False):
-        if event["a"].isna().all() or event["b"].isna().all():
-            side = "new event" if event["a"].isna().all() else "event removed"
-            rows.append((str(strategy), f"{t_e:%Y-%m-%d}", side, "n/a", "n/a"))
-            continue
-        ranked = event.assign(size=event["delta"].abs()).sort_values(
-            ["size", "ticker"], ascending=[False, True], kind="stable"
-        )
-        top = ranked.head(per_event)
-        text = "; ".join(
-            f"`{r['ticker']}` {fmt_value('weight', r['a'])} → {fmt_value('weight', r['b'])} "
-            f"({fmt_delta('weight', r['delta'])})"
-            for r in records(top)
-        )
-        gross = float(event["delta"].abs().sum())
-        rows.append(
-            (str(strategy), f"{t_e:%Y-%m-%d}", text, f"{100 * gross:.2f} pp", str(len(event)))
-        )
-    return rows
-
-
-def comparison_blocks(comparison: Comparison, *, top: int = 10, full: bool = False) -> list[Block]:
-    """Lay out a `Comparison`: summary, config, strategies, metrics, turnover/costs, weights.
-
-    ``top`` limits the per-event weight table to the events with the largest gross change;
-    ``full`` lists unchanged metrics too.
-    """
-    la, lb = comparison.labels
-    blocks: list[Block] = [Heading(text=f"Compare `{la}` → `{lb}`", level=2)]
-    facts = [
-        "data: same prices"
-        if comparison.same_data
-        else "data: **different prices** (hashes differ: differences mix methodology and data)",
-    ]
-    if comparison.config_changes:
-        facts += [f"`{k}`: {_short(a)} → {_short(b)}" for k, a, b in comparison.config_changes]
-    else:
-        facts.append("config: identical")
-    blocks.append(Bullets(items=tuple(facts)))
-    blocks += [
-        Heading(text="Strategies", level=3),
-        Table(header=("strategy", "status"), rows=tuple(comparison.status.items())),
-    ]
-    metrics = comparison.metrics
-    shown = metrics if full else metrics[~_same(metrics["a"], metrics["b"])]
-    blocks.append(Heading(text="Metrics", level=3))
-    if shown.empty:
-        blocks.append(Paragraph(text="Every metric of every strategy is identical."))
-    else:
-        blocks.append(
-            Table(
-                header=("strategy", "metric", la, lb, "delta"),
-                rows=tuple(
-                    (
-                        str(r["strategy"]),
-                        str(r["metric"]),
-                        fmt_value(r["metric"], r["a"]),
-                        fmt_value(r["metric"], r["b"]),
-                        fmt_delta(r["metric"], r["delta"]),
-                    )
-                    for r in records(shown)
-                ),
-                numeric=frozenset({2, 3, 4}),
-            )
-        )
-    costs = metrics[metrics["metric"].isin(["annual_turnover", "fees_paid"])]
-    if not costs.empty:
-        wide = costs.pivot(index="strategy", columns="metric", values=["a", "b", "delta"])
-        rows = []
-        for strategy in dict.fromkeys(costs["strategy"]):
-            cells = [strategy]
-            for metric in ("annual_turnover", "fees_paid"):
-                if ("a", metric) in wide.columns:
-                    va, vb, vd = (_cell(wide, strategy, (k, metric)) for k in ("a", "b", "delta"))
-                    cells += [fmt_value(metric, va), fmt_value(metric, vb), fmt_delta(metric, vd)]
-                else:
-                    cells += ["n/a"] * 3
-            rows.append(tuple(cells))
-        blocks += [
-            Heading(text="Turnover and costs", level=3),
-            Table(
-                header=(
-                    "strategy",
-                    f"turnover {la}",
-                    f"turnover {lb}",
-                    "delta",
-                    f"fees {la}",
-                    f"fees {lb}",
-                    "delta",
-                ),
-                rows=tuple(rows),
-                numeric=frozenset(range(1, 7)),
-            ),
-        ]
-    events = _event_moves(comparison.weights, per_event=3)
-    blocks.append(Heading(text="Target weights: largest moves per event", level=3))
-    if not events:
-        blocks.append(Paragraph(text="No target weight changed at any event."))
-    else:
-
-        def gross(row: tuple[str, ...]) -> float:
-            return float(row[3].split()[0]) if row[3] != "n/a" else math.inf
-
-        ranked = sorted(events, key=gross, reverse=True)[:top]
-        blocks.append(
-            Table(
-                header=(
-                    "strategy",
-                    "effective date",
-                    "largest moves",
-                    "gross change",
-                    "tickers moved",
-                ),
-                rows=tuple(ranked),
-                numeric=frozenset({3, 4}),
-            )
-        )
-        if len(events) > top:
-            blocks.append(
-                Paragraph(
-                    text=f"{len(events) - top} more changed events (use `--top` or `--json`)."
-                )
-            )
-    return blocks

@@ -13,7 +13,8 @@ import dataclasses
 
 from backtest.check import check_against_golden
 from backtest.check_report import check_blocks
-from backtest.compare import compare_runs, comparison_blocks
+from backtest.compare import compare_runs
+from backtest.compare_report import comparison_blocks
 from backtest.config import load_config
 from backtest.golden import read_golden, verify_data
 from backtest.markup import to_markdown

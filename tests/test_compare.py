@@ -13,14 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backtest.compare import (
+    bucket_changes,
     compare_runs,
-    comparison_blocks,
     config_diff,
     fmt_delta,
     fmt_value,
     metric_changes,
     weight_changes,
 )
+from backtest.compare_report import comparison_blocks
 from backtest.markup import Bullets, Heading, Paragraph, Table, to_html, to_markdown
 
 D = pd.Timestamp
@@ -221,3 +222,36 @@ def test_weight_changes_agree_with_dense_matrices(a: pd.DataFrame, b: pd.DataFra
     assert not out.duplicated(["strategy", "effective_date", "ticker"]).any()
     swapped = weight_changes(b, a)
     np.testing.assert_array_equal(swapped["delta"].to_numpy(), -out["delta"].to_numpy())
+
+
+def test_bucket_changes_use_each_sides_own_buckets() -> None:
+    a = _weights(
+        [("s", "2024-01-31", "2024-02-01", "X", 0.6), ("s", "2024-01-31", "2024-02-01", "Y", 0.4)]
+    )
+    b = _weights(
+        [
+            ("s", "2024-01-31", "2024-02-01", "X", 0.5),
+            ("s", "2024-01-31", "2024-02-01", "Y", 0.3),
+            ("s", "2024-01-31", "2024-02-01", "Z", 0.2),
+        ]
+    )
+    # between the runs Y moved from asic to edge; Z has no bucket
+    out = bucket_changes(a, b, {"X": "gpu", "Y": "asic"}, {"X": "gpu", "Y": "edge"})
+    got = {r["bucket"]: (r["a"], r["b"]) for r in out.to_dict(orient="records")}
+    assert got == {"gpu": (0.6, 0.5), "asic": (0.4, 0.0), "edge": (0.0, 0.3), "other": (0.0, 0.2)}
+
+
+def test_compare_shows_bucket_moves_from_the_runs_universes() -> None:
+    w_a = _weights(
+        [("s", "2024-01-31", "2024-02-01", "X", 0.6), ("s", "2024-01-31", "2024-02-01", "Y", 0.4)]
+    )
+    w_b = _weights(
+        [("s", "2024-01-31", "2024-02-01", "X", 0.5), ("s", "2024-01-31", "2024-02-01", "Y", 0.5)]
+    )
+    m = _metrics({"s": {"cagr": 0.1}})
+    universe = SimpleNamespace(buckets={"X": "gpu", "Y": "asic"})
+    a = SimpleNamespace(weights=w_a, metrics=m, manifest={}, universe=universe)
+    b = SimpleNamespace(weights=w_b, metrics=m, manifest={}, universe=universe)
+    markdown = to_markdown(comparison_blocks(compare_runs(a, b)))
+    assert "| strategy | effective date | gpu | asic |" in markdown
+    assert "| s | 2024-02-01 | 60.0000% → 50.0000% | 40.0000% → 50.0000% |" in markdown

@@ -3,8 +3,8 @@
 Each side is a TOML config (run now, override flags applied) or a folder written by
 ``backtest run``. Prints Markdown on stdout (JSON with ``--json``): config keys that differ,
 whether the prices are the same, which strategies changed at all, metrics side by side with
-deltas, turnover and costs, and per event the target weights that moved most. ``--md`` and
-``--html`` write the same report to files.
+deltas, turnover and costs, and per event the bucket and target weights that moved most.
+``--md`` and ``--html`` write the same report to files.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def _run(side: Any) -> Any:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from backtest.compare import compare_runs, comparison_blocks
+    from backtest.compare import compare_runs
+    from backtest.compare_report import comparison_blocks
     from backtest.markup import to_html, to_markdown
 
     if args.top < 0:
