@@ -213,7 +213,7 @@ def verify_data(golden: Golden, result: Any, *, label: str) -> str:
     from backtest.data.factory import make_provider
     from backtest.data.fx import data_provenance, load_usd_prices
     from backtest.data.validate import align_prices
-    from backtest.runner import prices_sha256
+    from backtest.prepare import prices_sha256
 
     want = str(golden.manifest["data_sha256"])
     now = str(result.manifest["data_sha256"])

@@ -6,49 +6,28 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import hashlib
 import os
-import platform
-import subprocess
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from backtest.config import Config, config_hash, load_config, resolved_config
-from backtest.constants import SYNTHETIC_LABEL
-from backtest.context import Context, eligibility
-from backtest.data.factory import make_provider
-from backtest.data.fx import data_provenance, load_usd_prices
+from backtest.config import Config, load_config
+from backtest.context import Context
 from backtest.data.providers import PriceProvider
-from backtest.data.validate import AlignmentReport, align_prices
+from backtest.data.validate import AlignmentReport
 from backtest.engine import Simulation, simulate
-from backtest.errors import ConfigError, StrategyError
+from backtest.errors import StrategyError
 from backtest.metrics import metrics_table
+from backtest.prepare import base_manifest, prepare, prices_sha256
 from backtest.references import REFERENCE_PREFIX, REFERENCE_TICKERS, load_references
-from backtest.schedule import rebalance_events
-from backtest.signal import load_signal
 from strategies.build import build_strategy
-from universes import Universe, load_universe
+from universes import Universe
 
 __all__ = ["Result", "prices_sha256", "run"]
-
-_VERSIONED = (
-    "inference-shift",
-    "vectorbt",
-    "vectorbt-rust",
-    "numpy",
-    "pandas",
-    "yfinance",
-    "pyarrow",
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,42 +86,6 @@ class Result:
         return write_run(self, path, force=force)
 
 
-def prices_sha256(prices: pd.DataFrame) -> str:
-    """sha256 of the aligned price panel (dates, tickers and float64 bytes)."""
-    digest = hashlib.sha256()
-    digest.update(",".join(map(str, prices.columns)).encode())
-    digest.update(pd.DatetimeIndex(prices.index).asi8.tobytes())
-    digest.update(np.ascontiguousarray(prices.to_numpy(dtype=np.float64)).tobytes())
-    return digest.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for package in _VERSIONED:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
-
-
-def _git_commit() -> str | None:
-    """The checkout's commit when the package runs from a git work tree, else None."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else None
-
-
 def run(
     config: Config | str | os.PathLike[str], *, provider: PriceProvider | None = None
 ) -> Result:
@@ -152,69 +95,14 @@ def run(
     """
     if not isinstance(config, Config):
         config = load_config(Path(config))
-    universe = load_universe(config.universe)
-    provider = provider or make_provider(config)
-    tickers = sorted(set(universe.tickers) | {config.baseline})
-    raw = load_usd_prices(
-        provider,
-        tickers=tickers,
-        members=universe.members,
-        fx_spec=config.data.fx,
-        start=config.run.start,
-        end=config.run.end,
+    prepared = prepare(config, provider=provider)
+    universe, prices, events, context = (
+        prepared.universe,
+        prepared.prices,
+        prepared.events,
+        prepared.context,
     )
-    provenance = data_provenance(provider)
-    prices, alignment = align_prices(
-        raw,
-        baseline=config.baseline,
-        start=config.run.start,
-        end=config.run.end,
-        max_fill_days=config.data.max_fill_days,
-        allow_missing=provenance.get("missing_tickers", ()),
-    )
-    prices = prices[tickers]
-    events = rebalance_events(
-        pd.DatetimeIndex(prices.index), config.schedule, warmup_days=config.data.min_history_days
-    )
-    if events.empty:
-        raise ConfigError(
-            f"no rebalance event between {config.run.start} and {config.run.end}: the window is "
-            f"shorter than `data.min_history_days` ({config.data.min_history_days}) plus one period"
-        )
-    signal = load_signal(config.signal.series)
-    share = signal.share_at(
-        events["determination_date"],
-        mode=config.signal.mode,
-        interpolation=config.signal.interpolation,
-        horizon=config.signal.horizon,
-    )
-    share.index = pd.DatetimeIndex(events["effective_date"], name="effective_date")
-    look_ahead = config.signal.mode == "hindsight"
-    if look_ahead:
-        warnings.warn(
-            "signal mode `hindsight` uses figures before they were published: results contain "
-            "look-ahead",
-            UserWarning,
-            stacklevel=2,
-        )
-    member_prices = prices[universe.tickers]
-    membership = {
-        m.ticker: (
-            pd.Timestamp(m.member_from) if m.member_from else None,
-            pd.Timestamp(m.member_until) if m.member_until else None,
-        )
-        for m in universe.members
-    }
-    context = Context(
-        prices=member_prices,
-        events=events,
-        eligible=eligibility(
-            member_prices, events, membership, min_history_days=config.data.min_history_days
-        ),
-        share=share,
-        buckets=universe.buckets,
-        exposures=universe.exposures,
-    )
+    tickers = list(prices.columns)
     targets: dict[str, pd.DataFrame] = {}
     for spec in config.strategies:
         strategy = build_strategy(spec)
@@ -233,7 +121,7 @@ def run(
     }
     simulation = simulate(prices, targets, rebalance_band=config.schedule.rebalance_band, **costs)
     references = load_references(
-        provider,
+        prepared.provider,
         pd.DatetimeIndex(prices.index),
         first_date=first,
         max_fill_days=config.data.max_fill_days,
@@ -276,41 +164,18 @@ def run(
         references=ref_names,
     )
     turnover = _long_turnover(simulation, targets)
-    synthetic = bool(provider.synthetic)
-    manifest: dict[str, Any] = {
-        "config": resolved_config(config),
-        "config_sha256": config_hash(config),
-        "data_source": provider.name,
-        "data_provenance": provenance,
-        "data_sha256": prices_sha256(prices),
+    manifest: dict[str, Any] = base_manifest(prepared) | {
         "references": {
             t: ("used" if REFERENCE_PREFIX + t in ref_names else f"absent: {why}")
             for t, why in [(t, references.absent.get(t, "")) for t in REFERENCE_TICKERS]
         },
-        "signal_sha256": signal.sha256,
-        "versions": _versions(),
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "buckets": dict(sorted(universe.buckets.items())),
-        "git_commit": _git_commit(),
-        "look_ahead": look_ahead,
-        "synthetic": synthetic,
-        "label": SYNTHETIC_LABEL if synthetic else "real prices",
-        "first_valid": {t: d.isoformat() for t, d in alignment.first_valid.items()},
-        "filled_gaps": [
-            dataclasses.asdict(g)
-            | {
-                "first_missing": g.first_missing.isoformat(),
-                "last_missing": g.last_missing.isoformat(),
-            }
-            for g in alignment.filled_gaps
-        ],
     }
     return Result(
         config=config,
         universe=universe,
         prices=prices,
         events=events,
-        share=share,
+        share=context.share,
         targets=targets,
         simulation=simulation,
         equity=equity,
@@ -325,7 +190,7 @@ def run(
         reference_equity=reference_equity,
         metrics=metrics,
         manifest=manifest,
-        alignment=alignment,
+        alignment=prepared.alignment,
     )
 
 

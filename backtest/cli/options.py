@@ -169,13 +169,12 @@ def validate_references(config: Config) -> dict[str, Any]:
     ConfigError
         Prefixed with the config file, when a reference does not resolve.
     """
-    from backtest.signal import load_signal
+    from backtest.prepare import config_signal, config_universe
     from strategies.build import build_strategy
-    from universes import load_universe
 
     try:
-        universe = load_universe(config.universe)
-        load_signal(config.signal.series)
+        universe = config_universe(config)
+        config_signal(config)
         for spec in config.strategies:
             build_strategy(spec)
     except BacktestError as exc:
