@@ -128,6 +128,12 @@ def test_turnover_is_half_traded_notional_over_pre_trade_value(tiny_prices: pd.D
     assert sim.equity["s"].iloc[4] == pytest.approx(value)
 
 
+def test_a_variant_without_events_is_refused(tiny_prices: pd.DataFrame) -> None:
+    none = pd.DataFrame(columns=tiny_prices.columns, index=pd.DatetimeIndex([]), dtype=float)
+    with pytest.raises(StrategyError, match="weights of `s` must have at least one event"):
+        simulate(tiny_prices, {"s": none}, initial_cash=1.0, fees_bps=0, slippage_bps=0)
+
+
 def test_bad_inputs_raise(tiny_prices: pd.DataFrame) -> None:
     good = _targets(tiny_prices, [1], [[0.5, 0.5, 0.0]])
     with pytest.raises(ConfigError, match="`fees_bps` must be >= 0, got -5"):
