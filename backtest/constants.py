@@ -9,6 +9,7 @@ __all__ = [
     "BUCKETS",
     "DEFAULT_MAX_FILL_DAYS",
     "DEFAULT_MIN_HISTORY_DAYS",
+    "PRICE_BOUNDS",
     "SYNTHETIC_LABEL",
     "TRADING_DAYS_PER_YEAR",
 ]
@@ -24,6 +25,10 @@ DEFAULT_MAX_FILL_DAYS: Final = 5
 
 DEFAULT_MIN_HISTORY_DAYS: Final = 21
 """Valid prices a member needs up to a determination date to be eligible."""
+
+PRICE_BOUNDS: Final = (1e-8, 1e9)
+"""Plausible range of an adjusted close: a value outside it is corrupt data, not a price (it
+would overflow the accounting or the metrics)."""
 
 BASELINE_COLUMN: Final = "baseline"
 """Name of the NVDA buy-and-hold column in every output."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtest.constants import DEFAULT_MAX_FILL_DAYS
+from backtest.constants import DEFAULT_MAX_FILL_DAYS, PRICE_BOUNDS
 from backtest.errors import DataError
 
 __all__ = [
@@ -92,13 +92,7 @@ def check_series(series: pd.Series, *, ticker: str, source: str) -> None:
         )
     if not pd.api.types.is_numeric_dtype(series):
         raise DataError(f"{source}: prices of `{ticker}` must be numbers, got dtype {series.dtype}")
-    values = series.to_numpy(dtype=float)
-    bad = ~np.isnan(values) & (~np.isfinite(values) | (values <= 0.0))
-    if bad.any():
-        raise DataError(
-            f"{source}: prices of `{ticker}` must be finite and > 0; got "
-            f"{float(values[bad][0])!r} on {_fmt_dates(index[bad])}"
-        )
+    _check_values(series.to_numpy(dtype=float), index, f"{source}: prices of `{ticker}`")
 
 
 def check_raw_panel(raw: pd.DataFrame) -> None:
@@ -118,20 +112,33 @@ def check_raw_panel(raw: pd.DataFrame) -> None:
         )
     if all(pd.api.types.is_float_dtype(t) for t in raw.dtypes):
         panel = raw.to_numpy(dtype=float)
-        if not (np.isinf(panel).any() or (panel <= 0.0).any()):
-            return  # fast path: all-float panel with only positive finite values and NaN
+        low, high = PRICE_BOUNDS
+        with np.errstate(invalid="ignore"):
+            if not ((panel < low) | (panel > high)).any():
+                return  # fast path: all-float panel with only plausible prices and NaN
     for ticker in raw.columns:
         column = raw[ticker]
         if not pd.api.types.is_numeric_dtype(column):
             raise DataError(f"prices of `{ticker}` must be numbers, got dtype {column.dtype}")
-        values = column.to_numpy(dtype=float)
-        bad = ~np.isnan(values) & (~np.isfinite(values) | (values <= 0.0))
-        if bad.any():
-            where = raw.index[bad]
-            raise DataError(
-                f"prices of `{ticker}` must be finite and > 0; got {float(values[bad][0])!r} on "
-                f"{_fmt_dates(where)}"
-            )
+        _check_values(column.to_numpy(dtype=float), raw.index, f"prices of `{ticker}`")
+
+
+def _check_values(values: np.ndarray, index: pd.DatetimeIndex, what: str) -> None:
+    """Raise `DataError` for a price that is inf, <= 0 or outside `PRICE_BOUNDS` (NaN is fine)."""
+    present = ~np.isnan(values)
+    bad = present & (~np.isfinite(values) | (values <= 0.0))
+    if bad.any():
+        raise DataError(
+            f"{what} must be finite and > 0; got {float(values[bad][0])!r} on "
+            f"{_fmt_dates(index[bad])}"
+        )
+    low, high = PRICE_BOUNDS
+    implausible = present & ((values < low) | (values > high))
+    if implausible.any():
+        raise DataError(
+            f"{what} must be between {low:g} and {high:g} (a plausibility bound on an adjusted "
+            f"close); got {float(values[implausible][0])!r} on {_fmt_dates(index[implausible])}"
+        )
 
 
 def align_prices(

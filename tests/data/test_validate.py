@@ -88,6 +88,23 @@ def test_missing_baseline_duplicates_unsorted_and_bad_values() -> None:
         )
 
 
+@pytest.mark.parametrize("absurd", [9.9e-9, 1.01e9, 1e300, 1e-300])
+def test_a_price_outside_the_plausibility_bound_is_an_error(absurd: float) -> None:
+    raw = _panel(NVDA=[1.0, 2.0, 3.0], AAA=[5.0, absurd, 7.0])
+    with pytest.raises(
+        DataError,
+        match=r"prices of `AAA` must be between 1e-08 and 1e\+09 .* on "
+        r"2024-01-02",
+    ):
+        align_prices(raw, baseline="NVDA", start=START, end=END)
+
+
+def test_the_plausibility_bound_is_inclusive() -> None:
+    raw = _panel(NVDA=[1.0, 2.0, 3.0], AAA=[1e-8, 1e9, 7.0])
+    prices, _ = align_prices(raw, baseline="NVDA", start=START, end=END)
+    assert prices["AAA"].tolist() == [1e-8, 1e9, 7.0]
+
+
 def test_allowed_missing_ticker_stays_empty_other_empty_ticker_is_an_error() -> None:
     raw = _panel(NVDA=[1.0, 2.0], GONE=[np.nan, np.nan])
     with pytest.raises(DataError, match=r"`GONE` has no price on the NVDA calendar"):
