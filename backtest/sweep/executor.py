@@ -11,8 +11,8 @@ every worker (never one copy per task) and collects results as they complete.
 from __future__ import annotations
 
 import importlib
+import io
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from backtest.data.storage import atomic_write_bytes
 from backtest.errors import ConfigError
 from backtest.sweep.kernel import simulate_batch
 from backtest.sweep.metrics import METRIC_NAMES, batch_metrics, daily_returns_batch
@@ -194,35 +195,41 @@ class ChunkStore:
                     f"unfinished sweep chunks exist in `{self.folder}`; pass --resume to "
                     "continue them or delete the folder"
                 )
-            found = json.loads(key_file.read_text())["sweep_key"] if key_file.is_file() else None
-            if found != sweep_key:
+            if not key_file.is_file():
+                raise ConfigError(
+                    f"`{self.folder}` is not a sweep chunk folder (no sweep_key.json); delete it "
+                    "to start again"
+                )
+            if json.loads(key_file.read_text())["sweep_key"] != sweep_key:
                 raise ConfigError(
                     f"`{self.folder}` holds chunks of a different sweep (config, data or "
                     "parameters changed); delete it to start again"
                 )
         else:
-            self.folder.mkdir(parents=True)
-            _atomic_write_bytes(key_file, json.dumps({"sweep_key": sweep_key}).encode())
+            # the folder appears with its key file or not at all (a kill in between leaves only
+            # a hidden temporary sibling), so --resume never meets a folder without a key
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(
+                tempfile.mkdtemp(prefix=f".{self.folder.name}.tmp-", dir=self.folder.parent)
+            )
+            try:
+                atomic_write_bytes(
+                    staging / "sweep_key.json", json.dumps({"sweep_key": sweep_key}).encode()
+                )
+                staging.replace(self.folder)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
 
     def done(self) -> set[str]:
         """Keys of the finished chunks."""
         return {p.stem for p in self.folder.glob("*.npz")}
 
     def save(self, result: ChunkResult) -> None:
-        """Write ``result`` atomically."""
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(
-                    handle,
-                    variants=result.variants,
-                    metrics=result.metrics,
-                    returns=result.returns,
-                )
-            Path(tmp).replace(self.folder / f"{result.key}.npz")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Write ``result`` atomically (a chunk file is whole or absent)."""
+        buffer = io.BytesIO()
+        np.savez(buffer, variants=result.variants, metrics=result.metrics, returns=result.returns)
+        atomic_write_bytes(self.folder / f"{result.key}.npz", buffer.getvalue())
 
     def load(self, key: str) -> ChunkResult:
         """Read a finished chunk."""
@@ -237,13 +244,6 @@ class ChunkStore:
     def remove(self) -> None:
         """Delete the folder (after the sweep's outputs are written)."""
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _atomic_write_bytes(path: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
-    Path(tmp).replace(path)
 
 
 def describe_executor(executor: Any) -> str:

@@ -88,6 +88,29 @@ def test_resume_refuses_chunks_of_another_sweep(market: Market, tmp_path: Path) 
         run_sweep(market.config, other, market=market, chunk_dir=chunks, resume=True)
 
 
+def test_a_chunk_folder_appears_with_its_key_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backtest.sweep import executor
+
+    chunks = tmp_path / "chunks"
+
+    def killed(path: Path, payload: bytes) -> None:
+        raise KeyboardInterrupt  # the process dies while writing the key file
+
+    monkeypatch.setattr(executor, "atomic_write_bytes", killed)
+    with pytest.raises(KeyboardInterrupt):
+        executor.ChunkStore(chunks, sweep_key="abc", resume=False)
+    assert list(tmp_path.iterdir()) == []  # no folder without a key, no staging left behind
+    monkeypatch.undo()
+    store = executor.ChunkStore(chunks, sweep_key="abc", resume=False)
+    assert store.done() == set()
+    assert executor.ChunkStore(chunks, sweep_key="abc", resume=True).done() == set()
+    (chunks / "sweep_key.json").unlink()
+    with pytest.raises(ConfigError, match=r"is not a sweep chunk folder \(no sweep_key.json\)"):
+        executor.ChunkStore(chunks, sweep_key="abc", resume=True)
+
+
 def test_dask_local_cluster_gives_the_local_results(market: Market) -> None:
     distributed = pytest.importorskip("distributed")
     local = run_sweep(market.config, SPEC, market=market)
