@@ -11,8 +11,8 @@ Conventions every command follows (documented once, here and in the README):
   (temporary run folders removed; finished sweep chunks kept for ``--resume``).
 * **Config overrides**: commands that run a config take ``--name --source --data-dir --start
   --end`` (and ``--out`` where they write a run), from `backtest.cli.options`; a flag wins over
-  the file. ``--data-dir`` is relative to the working directory, ``[data]`` paths inside a
-  config are relative to the config file.
+  the file. ``--data-dir`` is relative to the working directory; paths inside a config
+  (``[data]`` paths, a universe or signal file) are relative to the config file.
 * **Output**: human text on stdout, diagnostics on stderr; ``--json`` prints machine output on
   stdout instead, where a command has a result worth parsing; ``--md FILE`` / ``--html FILE``
   write reports. Progress bars are drawn only when stderr is a terminal
