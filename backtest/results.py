@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from backtest.atomic import staged_folder
 from backtest.errors import BacktestError, ConfigError
 from backtest.report import summary_markdown
 
@@ -70,20 +69,8 @@ def write_run(result: Result, out_dir: str | os.PathLike[str], *, force: bool) -
     half-written run. An existing folder is replaced only with ``force``.
     """
     path = check_writable(out_dir, force=force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    try:
+    with staged_folder(path) as tmp:
         _write_files(result, tmp)
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-            path.replace(old / path.name)
-            tmp.replace(path)
-            shutil.rmtree(old)
-        else:
-            tmp.replace(path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return path
 
 

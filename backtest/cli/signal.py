@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
 
+from backtest.atomic import atomic_write_bytes
 from backtest.errors import ConfigError
 from backtest.signal import (
     InferenceSignal,
@@ -160,7 +159,7 @@ def plot_paths(
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
-    _write_atomic(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())
     return paths
 
 
@@ -171,17 +170,6 @@ def _check_plot_path(path: Path, *, force: bool) -> None:
         raise ConfigError(f"`--plot` file {str(path)!r} exists; pass --force to replace it")
     if not path.parent.resolve().is_dir():
         raise ConfigError(f"`--plot` folder {str(path.parent)!r} does not exist")
-
-
-def _write_atomic(path: Path, payload: bytes) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _parse_date(value: str, flag: str) -> dt.date:

@@ -29,7 +29,8 @@ from typing import Any, Final
 import pandas as pd
 import platformdirs
 
-from backtest.data.storage import atomic_write_bytes, file_sha256, parquet_bytes, write_json_atomic
+from backtest.atomic import atomic_write_bytes, write_json_atomic
+from backtest.data.storage import file_sha256, parquet_bytes
 from backtest.data.validate import as_dates
 from backtest.errors import DataError
 

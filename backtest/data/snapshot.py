@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtest.data.storage import atomic_write_bytes, file_sha256, parquet_bytes, write_json_atomic
+from backtest.atomic import atomic_write_bytes, write_json_atomic
+from backtest.data.storage import file_sha256, parquet_bytes
 from backtest.data.validate import as_dates, check_raw_panel
 from backtest.errors import ConfigError, DataError
 

@@ -14,7 +14,6 @@ import importlib
 import io
 import json
 import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from backtest.data.storage import atomic_write_bytes
+from backtest.atomic import atomic_write_bytes, staged_folder
 from backtest.errors import ConfigError
 from backtest.sweep.kernel import simulate_batch
 from backtest.sweep.metrics import METRIC_NAMES, batch_metrics, daily_returns_batch
@@ -208,18 +207,10 @@ class ChunkStore:
         else:
             # the folder appears with its key file or not at all (a kill in between leaves only
             # a hidden temporary sibling), so --resume never meets a folder without a key
-            self.folder.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(
-                tempfile.mkdtemp(prefix=f".{self.folder.name}.tmp-", dir=self.folder.parent)
-            )
-            try:
+            with staged_folder(self.folder) as staging:
                 atomic_write_bytes(
                     staging / "sweep_key.json", json.dumps({"sweep_key": sweep_key}).encode()
                 )
-                staging.replace(self.folder)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
 
     def done(self) -> set[str]:
         """Keys of the finished chunks."""

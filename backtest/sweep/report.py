@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backtest.atomic import staged_folder
 from backtest.errors import ConfigError
 from backtest.sweep.oos import OosSplit, WalkForward, rank_order
 from backtest.sweep.run import SweepResult
@@ -230,9 +229,7 @@ def write_sweep(
                     f"`--heatmap` parameter `{name}` is not varied; varied: "
                     f"{', '.join(result.spec.parameters)}"
                 )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    try:
+    with staged_folder(path) as tmp:
         result.table.reset_index().to_parquet(tmp / "sweep.parquet", index=False)
         top_table(result, top_n).to_csv(tmp / "top.csv", float_format="%.10g")
         if axes is not None:
@@ -262,16 +259,6 @@ def write_sweep(
                 detail=checked,
             )
         )
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-            path.replace(old / path.name)
-            tmp.replace(path)
-            shutil.rmtree(old)
-        else:
-            tmp.replace(path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return path
 
 

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from backtest.atomic import atomic_write_bytes
 from backtest.data.cache import CACHE_ENV_VAR, CacheCorrupt, PriceCache, default_cache_dir
 from backtest.data.cached import CachedProvider
-from backtest.data.storage import atomic_write_bytes, file_sha256
+from backtest.data.storage import file_sha256
 from backtest.data.yahoo import FetchResult
 from backtest.errors import DataError
 from tests.data.helpers import d

@@ -240,7 +240,7 @@ def test_an_interrupted_cache_write_keeps_the_old_entry(
     rig: YahooRig, monkeypatch: pytest.MonkeyPatch, stub_report: None
 ) -> None:
     """Ctrl-C between writing a cache file's bytes and renaming it: old entry intact."""
-    from backtest.data import storage
+    from backtest import atomic
 
     assert main(["run", str(rig.config()), "--name", "first"]) == 0
     before = {p.name: p.read_bytes() for p in rig.cache.iterdir() if p.is_file()}
@@ -250,7 +250,7 @@ def test_an_interrupted_cache_write_keeps_the_old_entry(
         real_fsync(fd)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(storage.os, "fsync", interrupted)
+    monkeypatch.setattr(atomic.os, "fsync", interrupted)
     parquet = rig.cache / "NVDA.parquet"
     store = PriceCache(root=rig.cache)
     entry = store.read("NVDA")
