@@ -39,6 +39,7 @@ __all__ = [
     "base_manifest",
     "config_signal",
     "config_universe",
+    "members_in_window",
     "prepare",
     "prices_sha256",
     "schedule_context",
@@ -85,6 +86,8 @@ class Prepared:
         What the config's strategies see under its schedule.
     provenance : dict
         What the provider reports about the data (`backtest.data.fx.data_provenance`).
+    outside_window : tuple of str
+        Declared members whose membership window misses the run (left out, never eligible).
     """
 
     config: Config
@@ -96,6 +99,7 @@ class Prepared:
     signal: InferenceSignal
     events: pd.DataFrame
     context: Context
+    outside_window: tuple[str, ...] = ()
 
     @property
     def look_ahead(self) -> bool:
@@ -103,9 +107,31 @@ class Prepared:
         return self.config.signal.mode == "hindsight"
 
 
+def members_in_window(universe: Universe, start: dt.date, end: dt.date) -> Universe:
+    """``universe`` without the members whose membership window misses ``[start, end]``.
+
+    Such a member (e.g. one whose ``member_from`` is its listing date, after the run ends) can
+    never be eligible in the run, and it has no price to load or validate.
+    """
+    kept = tuple(
+        m
+        for m in universe.members
+        if (m.member_from is None or m.member_from <= end)
+        and (m.member_until is None or m.member_until >= start)
+    )
+    if not kept:
+        raise ConfigError(
+            f"universe `{universe.name}` has no member between {start} and {end} "
+            "(every `member_from` / `member_until` window misses the run)"
+        )
+    return dataclasses.replace(universe, members=kept)
+
+
 def prepare(config: Config, *, provider: PriceProvider | None = None) -> Prepared:
     """Load, validate and align the data of ``config`` and build its strategy `Context`."""
-    universe = config_universe(config)
+    declared = config_universe(config)
+    universe = members_in_window(declared, config.run.start, config.run.end)
+    outside = sorted(set(declared.tickers) - set(universe.tickers))
     signal = config_signal(config)
     provider = provider or make_provider(config)
     tickers = sorted(set(universe.tickers) | {config.baseline})
@@ -147,6 +173,7 @@ def prepare(config: Config, *, provider: PriceProvider | None = None) -> Prepare
         signal=signal,
         events=context.events,
         context=context,
+        outside_window=tuple(outside),
     )
 
 
@@ -250,6 +277,7 @@ def base_manifest(prepared: Prepared) -> dict[str, Any]:
         "versions": _versions(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "buckets": dict(sorted(prepared.universe.buckets.items())),
+        "members_outside_window": list(prepared.outside_window),
         "git_commit": _git_commit(),
         "look_ahead": prepared.look_ahead,
         "synthetic": synthetic,

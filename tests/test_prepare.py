@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -11,7 +13,7 @@ import pandas as pd
 import pytest
 
 from backtest.config import load_config
-from backtest.prepare import prepare
+from backtest.prepare import base_manifest, prepare
 from tests.conftest import REPO
 
 _CONFIG = """universe = "{universe}"
@@ -55,7 +57,7 @@ def test_prepare_does_not_import_vectorbt(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from backtest.config import load_config\n"
-        "from backtest.prepare import prepare\n"
+        "from backtest.prepare import base_manifest, prepare\n"
         f"prepared = prepare(load_config({str(REPO / 'configs' / 'demo.toml')!r}))\n"
         "assert len(prepared.events) > 100, len(prepared.events)\n"
         "print('vectorbt' in sys.modules)\n"
@@ -65,3 +67,34 @@ def test_prepare_does_not_import_vectorbt(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_members_whose_window_misses_the_run_are_left_out_and_named(tmp_path: Path) -> None:
+    config = load_config(REPO / "configs" / "demo.toml")
+    early = dataclasses.replace(
+        config,
+        run=dataclasses.replace(config.run, start=dt.date(2016, 1, 4), end=dt.date(2019, 12, 31)),
+    )
+    prepared = prepare(early)
+    assert prepared.outside_window == ("ALAB", "ARM")  # listed 2024-03-20 and 2023-09-14
+    assert "ALAB" not in prepared.prices.columns and "ARM" not in prepared.context.tickers
+    assert base_manifest(prepared)["members_outside_window"] == ["ALAB", "ARM"]
+    whole = prepare(config)
+    assert whole.outside_window == ()
+    eligible = whole.context.eligible
+    assert not eligible.loc[: pd.Timestamp("2024-03-20"), "ALAB"].any()
+
+
+def test_a_real_data_run_before_the_late_listings(shared_prices_dir: Path) -> None:
+    from backtest.runner import run
+
+    config = load_config(REPO / "configs" / "shared-files.toml")
+    config = dataclasses.replace(
+        config,
+        run=dataclasses.replace(config.run, start=dt.date(2016, 1, 4), end=dt.date(2019, 12, 31)),
+        data=dataclasses.replace(config.data, dir=str(shared_prices_dir)),
+    )
+    result = run(config)
+    assert result.manifest["members_outside_window"] == ["ALAB", "ARM"]
+    assert result.equity.index[-1] == pd.Timestamp("2019-12-31")
+    assert (result.weights.groupby(["strategy", "effective_date"])["weight"].sum() > 0.999).all()

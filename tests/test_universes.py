@@ -30,7 +30,11 @@ def test_compute_layer_is_the_default_membership() -> None:
     assert {b: {m.ticker for m in ms} for b, ms in universe.by_bucket().items()} == _DEFAULT
     assert universe.baseline == "NVDA"
     assert all(m.currency == "USD" for m in universe.members)
-    assert all(m.member_from is None and m.member_until is None for m in universe.members)
+    windows = {m.ticker: (m.member_from, m.member_until) for m in universe.members}
+    # point-in-time membership: the two late listings are members from their listing dates
+    assert windows.pop("ALAB") == (dt.date(2024, 3, 20), None)
+    assert windows.pop("ARM") == (dt.date(2023, 9, 14), None)
+    assert set(windows.values()) == {(None, None)}
 
 
 @pytest.mark.parametrize("bucket", ["gpu", "asic", "edge"])
@@ -65,12 +69,14 @@ def test_default_members_have_real_prices(shared_prices_dir: Path) -> None:
         assert (shared_prices_dir / f"{ticker}.csv").is_file(), ticker
 
 
-def test_notes_state_the_real_listing_dates(shared_prices_dir: Path) -> None:
+def test_listing_dates_are_the_real_first_prices(shared_prices_dir: Path) -> None:
     universe = load_universe("compute_layer")
     for ticker, listed in (("ARM", "2023-09-14"), ("ALAB", "2024-03-20")):
         first = pd.read_csv(shared_prices_dir / f"{ticker}.csv", usecols=["date"])["date"].iloc[0]
         assert first == listed
-        assert f"listed {listed}" in universe.member(ticker).note
+        member = universe.member(ticker)
+        assert f"listing on {listed}" in member.note
+        assert member.member_from == dt.date.fromisoformat(listed)
 
 
 def test_membership_window_is_inclusive() -> None:

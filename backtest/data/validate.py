@@ -198,8 +198,8 @@ def align_prices(
                 continue
             raise DataError(
                 f"`{ticker}` has no price on the {baseline} calendar between {start} and {end}; "
-                "every member needs a price in the run's window (end the run after its first "
-                "price, or use a universe without it)"
+                "every member needs a price in the run's window (set its `member_from` to its "
+                "listing date, end the run after its first price, or use a universe without it)"
             )
         first_valid[ticker] = calendar[valid[0]].date()
         values, ticker_gaps = _fill_gaps(values, valid[0], ticker, calendar, max_fill_days)

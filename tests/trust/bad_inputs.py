@@ -23,6 +23,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -237,6 +238,17 @@ def _config(old: str, new: str, config: str = "demo") -> Callable[[Workspace], l
         return ["run", str(path)]
 
     return prepare
+
+
+def _unlisted_member(ws: Workspace) -> list[str]:
+    """The default universe minus ALAB's `member_from`, run over a window before its listing."""
+    packaged = resources.files("universes").joinpath("compute_layer.toml").read_text()
+    (ws.root / "no_listing_dates.toml").write_text(
+        packaged.replace("member_from = 2024-03-20\n", "")
+    )
+    ws.edit(ws.demo, 'universe = "compute_layer"', 'universe = "no_listing_dates.toml"')
+    ws.edit(ws.demo, "start = 2024-01-02\nend = 2025-06-30", "start = 2022-01-03\nend = 2023-06-30")
+    return ["run", str(ws.demo)]
 
 
 def _prices(change: Callable[[Workspace], None]) -> Callable[[Workspace], list[str]]:
@@ -607,12 +619,10 @@ CASES: tuple[BadInput, ...] = (
     BadInput(
         key="config-member-never-listed",
         area="config",
-        what="default universe over 2022-2023 (ALAB lists in 2024)",
-        prepare=_config(
-            "start = 2024-01-02\nend = 2025-06-30", "start = 2022-01-03\nend = 2023-06-30"
-        ),
+        what="2022-2023 with a universe whose ALAB (lists 2024) has no `member_from`",
+        prepare=_unlisted_member,
         match=r"`ALAB` has no price on the NVDA calendar between 2022-01-03 and 2023-06-30; "
-        r"every member needs a price in the run's window",
+        r"every member needs a price in the run's window \(set its `member_from`",
     ),
     BadInput(
         key="config-universe-path-missing",
