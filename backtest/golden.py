@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from backtest.atomic import atomic_write_bytes
 from backtest.config import Config
 from backtest.errors import ConfigError, DataError
 
@@ -140,16 +139,7 @@ def _dumps(golden: Golden) -> str:
 def write_golden(golden: Golden, path: str | Path) -> Path:
     """Write ``golden`` to ``path`` atomically (temporary file in the same folder, renamed)."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(_dumps(golden))
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(target, _dumps(golden).encode("utf-8"))
     return target
 
 
