@@ -208,18 +208,14 @@ def schedule_context(
     )
     share.index = pd.DatetimeIndex(events["effective_date"], name="effective_date")
     member_prices = prices[universe.tickers]
-    membership = {
-        m.ticker: (
-            pd.Timestamp(m.member_from) if m.member_from else None,
-            pd.Timestamp(m.member_until) if m.member_until else None,
-        )
-        for m in universe.members
-    }
     return Context(
         prices=member_prices,
         events=events,
         eligible=eligibility(
-            member_prices, events, membership, min_history_days=config.data.min_history_days
+            member_prices,
+            events,
+            universe.membership(),
+            min_history_days=config.data.min_history_days,
         ),
         share=share,
         buckets=universe.buckets,

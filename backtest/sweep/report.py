@@ -21,23 +21,12 @@ import pandas as pd
 
 from backtest.atomic import staged_folder
 from backtest.errors import ConfigError
+from backtest.report import PERCENT_METRICS
 from backtest.sweep.oos import OosSplit, WalkForward, rank_order
 from backtest.sweep.run import SweepResult
 from backtest.sweep.summary import SweepStatistics
 
 __all__ = ["default_heatmap_axes", "top_table", "write_sweep"]
-
-_PERCENT = {
-    "total_return",
-    "cagr",
-    "annual_volatility",
-    "max_drawdown",
-    "excess_cagr",
-    "tracking_error",
-    "alpha",
-    "monthly_hit_rate",
-    "annual_turnover",
-}
 
 
 def default_heatmap_axes(result: SweepResult) -> tuple[str, str] | None:
@@ -65,7 +54,7 @@ def _fmt(name: str, value: Any) -> str:
     if isinstance(value, float | np.floating):
         if not math.isfinite(value):
             return "n/a"
-        return f"{100 * value:.2f}%" if name in _PERCENT else f"{value:.4g}"
+        return f"{100 * value:.2f}%" if name in PERCENT_METRICS else f"{value:.4g}"
     return str(value)
 
 

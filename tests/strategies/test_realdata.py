@@ -42,17 +42,10 @@ def real_context() -> Context:
         events["determination_date"], mode="point_in_time", interpolation="step", horizon=0
     )
     share.index = pd.DatetimeIndex(events["effective_date"], name="effective_date")
-    membership = {
-        m.ticker: (
-            pd.Timestamp(m.member_from) if m.member_from else None,
-            pd.Timestamp(m.member_until) if m.member_until else None,
-        )
-        for m in universe.members
-    }
     return Context(
         prices=prices,
         events=events,
-        eligible=eligibility(prices, events, membership),
+        eligible=eligibility(prices, events, universe.membership()),
         share=share,
         buckets=universe.buckets,
         exposures=universe.exposures,
