@@ -76,7 +76,9 @@ def _dates(values: Any, where: str) -> pd.DatetimeIndex:
     try:
         index = as_dates(pd.to_datetime(values, format="ISO8601"))
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{where}: `date` must hold ISO dates (YYYY-MM-DD): {exc}") from exc
+        # pandas appends several sentences of advice to its message: keep its first sentence
+        first = str(exc).split(". ")[0].rstrip(".")
+        raise DataError(f"{where}: `date` must hold ISO dates (YYYY-MM-DD): {first}") from exc
     if index.hasnans:
         raise DataError(f"{where}: `date` has empty cells")
     return index

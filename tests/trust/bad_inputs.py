@@ -854,7 +854,8 @@ CASES: tuple[BadInput, ...] = (
         prepare=_prices(
             lambda ws: ws.write_prices("AVGO", [*ws.price_lines("AVGO")[:5], "03/01/2022,10.0"])
         ),
-        match=r"AVGO\.csv.*`date` must hold ISO dates",
+        match=r"AVGO\.csv: `date` must hold ISO dates \(YYYY-MM-DD\): Time data 03/01/2022 is not "
+        r"ISO8601 format$",
     ),
     BadInput(
         key="prices-long-gap",
