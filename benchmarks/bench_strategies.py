@@ -19,15 +19,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from backtest.context import Context, eligibility
-from backtest.data.demo import DEMO_END, DEMO_START, demo_prices
-from backtest.data.validate import align_prices
-from backtest.schedule import Schedule, rebalance_events
-from backtest.signal import load_signal
+from backtest.config import load_config
+from backtest.context import Context
+from backtest.prepare import prepare
 from strategies import Capped, LinearTilt, linear_tilt_batch
 
 REPEATS = 5
@@ -37,24 +35,9 @@ TARGET_SECONDS = 1.0
 
 def demo_context() -> Context:
     """The strategy context of the demo run (default universe, signal and schedule)."""
-    from universes import load_universe
-
-    universe = load_universe("compute_layer")
-    raw = demo_prices()[sorted(universe.tickers)]
-    prices, _ = align_prices(raw, baseline="NVDA", start=DEMO_START, end=DEMO_END, max_fill_days=5)
-    events = rebalance_events(pd.DatetimeIndex(prices.index), Schedule(), warmup_days=21)
-    share = load_signal("default").share_at(
-        events["determination_date"], mode="point_in_time", interpolation="step", horizon=0
-    )
-    share.index = pd.DatetimeIndex(events["effective_date"], name="effective_date")
-    return Context(
-        prices=prices,
-        events=events,
-        eligible=eligibility(prices, events, universe.membership()),
-        share=share,
-        buckets=universe.buckets,
-        exposures=universe.exposures,
-    )
+    return prepare(
+        load_config(Path(__file__).resolve().parents[1] / "configs" / "demo.toml")
+    ).context
 
 
 def grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

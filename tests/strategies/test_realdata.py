@@ -7,22 +7,18 @@ and no event's weights move when the prices after its determination date are scr
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from backtest.context import Context, eligibility
-from backtest.data.files import FilesProvider
-from backtest.data.validate import align_prices
-from backtest.schedule import Schedule, rebalance_events
-from backtest.signal import load_signal
+from backtest.config import load_config
+from backtest.context import Context
+from backtest.prepare import prepare
 from strategies import Capped, LinearTilt, ProportionalTilt, linear_tilt_batch
-from tests.conftest import SHARED_PRICES
+from tests.conftest import REPO, SHARED_PRICES
 from tests.strategies.helpers import perturbed, truncated
-from universes import load_universe
 
 pytestmark = pytest.mark.realdata
 
@@ -32,24 +28,9 @@ def real_context() -> Context:
     folder: Path = SHARED_PRICES  # the `shared_prices_dir` fixture's folder, built once here
     if not (folder / "NVDA.csv").is_file():
         pytest.skip(f"real price data not found at {folder} (../shared is absent)")
-    universe = load_universe("compute_layer")
-    start, end = dt.date(2015, 1, 2), dt.date(2026, 7, 31)
-    raw = FilesProvider(path=folder).load(universe.tickers, start, end)
-    prices, _ = align_prices(raw, baseline="NVDA", start=start, end=end, max_fill_days=5)
-    prices = prices[universe.tickers]
-    events = rebalance_events(pd.DatetimeIndex(prices.index), Schedule(), warmup_days=21)
-    share = load_signal("default").share_at(
-        events["determination_date"], mode="point_in_time", interpolation="step", horizon=0
-    )
-    share.index = pd.DatetimeIndex(events["effective_date"], name="effective_date")
-    return Context(
-        prices=prices,
-        events=events,
-        eligible=eligibility(prices, events, universe.membership()),
-        share=share,
-        buckets=universe.buckets,
-        exposures=universe.exposures,
-    )
+    config = load_config(REPO / "configs" / "shared-files.toml")
+    config = dataclasses.replace(config, data=dataclasses.replace(config.data, dir=str(folder)))
+    return prepare(config).context
 
 
 def test_late_listings_enter_after_21_days_of_prices(real_context: Context) -> None:
