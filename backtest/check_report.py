@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from backtest.check import FAILING, CheckReport, event_summary
-from backtest.compare import fmt_delta, fmt_value, records
+from backtest.compare import fmt_config_value, fmt_delta, fmt_value, records
 from backtest.markup import Block, Bullets, Heading, Paragraph, Table
 
 __all__ = ["check_blocks", "report_json", "strategy_changes"]
@@ -29,15 +28,6 @@ def _tolerance(metric: str, allowed: float) -> str:
     if math.isinf(allowed):
         return "ignored"
     return "±" + fmt_delta(metric, allowed).lstrip("+") if allowed else "exact"
-
-
-def _set(value: Any) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, Mapping) and "kind" in value:
-        return f"a strategy of kind `{value['kind']}`"
-    text = str(value)
-    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
 
 
 def strategy_changes(report: CheckReport) -> dict[str, str]:
@@ -85,7 +75,10 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
     if golden_sha == now_sha:
         facts.append(f"config: unchanged since the golden (sha256 `{now_sha[:12]}`)")
     else:
-        changes = "; ".join(f"`{k}` {_set(a)} → {_set(b)}" for k, a, b in report.config_changes)
+        changes = "; ".join(
+            f"`{k}` {fmt_config_value(a)} → {fmt_config_value(b)}"
+            for k, a, b in report.config_changes
+        )
         facts.append(
             f"config changed since the golden (`{golden_sha[:12]}` → `{now_sha[:12]}`): {changes}"
         )

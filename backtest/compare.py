@@ -27,6 +27,7 @@ __all__ = [
     "bucket_changes",
     "compare_runs",
     "config_diff",
+    "fmt_config_value",
     "fmt_delta",
     "fmt_value",
     "metric_changes",
@@ -196,6 +197,16 @@ def fmt_value(metric: str, value: float) -> str:
     if metric == "fees_paid":
         return f"{value:,.2f}"
     return f"{value:.6f}"
+
+
+def fmt_config_value(value: Any) -> str:
+    """Display one side of a config change: ``unset``, a strategy kind, or the value (cut at 80)."""
+    if value is None:
+        return "unset"
+    if isinstance(value, Mapping) and "kind" in value:
+        return f"a strategy of kind `{value['kind']}`"
+    text = str(value)
+    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
 
 
 def fmt_delta(metric: str, delta: float) -> str:

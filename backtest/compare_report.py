@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -11,6 +10,7 @@ import pandas as pd
 from backtest.compare import (
     CHANGE_EPS,
     Comparison,
+    fmt_config_value,
     fmt_delta,
     fmt_value,
     records,
@@ -25,15 +25,6 @@ __all__ = ["comparison_blocks"]
 def _cell(table: pd.DataFrame, row: Any, col: Any) -> float:
     value: Any = table.at[row, col]
     return float(value)
-
-
-def _short(value: Any) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, Mapping) and "kind" in value:
-        return f"a strategy of kind `{value['kind']}`"
-    text = str(value)
-    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
 
 
 def _event_moves(weights: pd.DataFrame, per_event: int) -> list[tuple[str, str, str, str, str]]:
@@ -74,7 +65,10 @@ def comparison_blocks(comparison: Comparison, *, top: int = 10, full: bool = Fal
         else "data: **different prices** (hashes differ: differences mix methodology and data)",
     ]
     if comparison.config_changes:
-        facts += [f"`{k}`: {_short(a)} → {_short(b)}" for k, a, b in comparison.config_changes]
+        facts += [
+            f"`{k}`: {fmt_config_value(a)} → {fmt_config_value(b)}"
+            for k, a, b in comparison.config_changes
+        ]
     else:
         facts.append("config: identical")
     blocks.append(Bullets(items=tuple(facts)))
