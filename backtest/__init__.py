@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backtest.config import Config, load_config
-    from backtest.results import LoadedRun, load
-    from backtest.runner import Result, run
+    from backtest.pipeline.results import LoadedRun, load
+    from backtest.pipeline.runner import Result, run
 
 __all__ = ["Config", "LoadedRun", "Result", "load", "load_config", "run"]
 
 _LAZY = {
     "Config": "backtest.config",
     "load_config": "backtest.config",
-    "LoadedRun": "backtest.results",
-    "load": "backtest.results",
-    "Result": "backtest.runner",
-    "run": "backtest.runner",
+    "LoadedRun": "backtest.pipeline.results",
+    "load": "backtest.pipeline.results",
+    "Result": "backtest.pipeline.runner",
+    "run": "backtest.pipeline.runner",
 }
 
 

@@ -9,7 +9,7 @@ Every error names the file, the key path and the value, and unknown keys or valu
 "did you mean" suggestion. `resolved_config` is the fully resolved mapping (defaults included)
 a run records in its manifest; `config_hash` is the sha256 of its canonical JSON. Paths in a
 config are kept as written (so the hash does not depend on where the checkout lives) and are
-relative to the config file's folder (`backtest.data.factory.resolve_path`).
+relative to the config file's folder (`backtest.pipeline.providers.resolve_path`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from typing import Any, Literal, get_args, get_origin
 
 from backtest.constants import DEFAULT_MAX_FILL_DAYS, DEFAULT_MIN_HISTORY_DAYS
 from backtest.errors import ConfigError
-from backtest.schedule import Schedule
-from backtest.signal import Interpolation, SignalMode
+from backtest.inputs.schedule import Schedule
+from backtest.inputs.signal import Interpolation, SignalMode
 
 __all__ = [
     "Config",

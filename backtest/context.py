@@ -88,7 +88,7 @@ def eligibility(
     prices : DataFrame, shape (n_days, n_tickers)
         Aligned adjusted closes, NaN before a listing.
     events : DataFrame, shape (n_events, >= 3)
-        From `backtest.schedule.rebalance_events`: ``determination_date``,
+        From `backtest.inputs.schedule.rebalance_events`: ``determination_date``,
         ``effective_date`` and ``determination_row`` (the row of ``t_d`` in ``prices``).
     membership : Mapping
         ticker -> (member_from, member_until), ``None`` for an open end. A ticker of ``prices``

@@ -116,7 +116,8 @@ def _cold(config: Path, out: Path) -> tuple[float, float, float]:
 
 
 _FIRST_SIMULATION = (
-    "import time, numpy as np; t = time.perf_counter(); import backtest.engine as e, pandas as pd; "
+    "import time, numpy as np; t = time.perf_counter(); "
+    "import backtest.engine.simulation as e, pandas as pd; "
     "p = pd.DataFrame(np.ones((3, 2)), index=pd.bdate_range('2024-01-01', periods=3), "
     "columns=['A', 'B']); w = pd.DataFrame([[0.5, 0.5]], index=p.index[:1], columns=p.columns); "
     "e.simulate(p, {{'s': w}}, initial_cash=1.0, fees_bps=0, slippage_bps=0, engine='{engine}'); "
@@ -142,9 +143,9 @@ def _first_simulation(engine: str, cache_dir: str | None = None) -> tuple[float,
 def main() -> None:
     """Print the benchmark table."""
     from backtest.config import load_config
-    from backtest.engine import simulate
-    from backtest.results import write_run
-    from backtest.runner import run
+    from backtest.engine.simulation import simulate
+    from backtest.pipeline.results import write_run
+    from backtest.pipeline.runner import run
 
     text, source = _config_text()
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:

@@ -25,7 +25,7 @@ import numpy as np
 
 from backtest.config import load_config
 from backtest.context import Context
-from backtest.prepare import prepare
+from backtest.pipeline.prepare import prepare
 from strategies import Capped, LinearTilt, linear_tilt_batch
 
 REPEATS = 5

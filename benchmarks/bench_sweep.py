@@ -8,7 +8,7 @@ JIT), *warm* the second, *peak RSS* the process's maximum resident memory. Paths
 * ``fast``: `backtest.sweep.kernel.simulate_batch`, all K at once (equity K x n_days);
 * ``floor``: `benchmarks.floor_kernel.floor_batch`, the minimal numba code of the accounting;
 * ``sweep``: the sweep's chunk path (kernel plus every metric, 1,000 variants per chunk);
-* ``vectorbt``: `backtest.engine.simulate` (K <= 1,000; extrapolated linearly above).
+* ``vectorbt``: `backtest.engine.simulation.simulate` (K <= 1,000; extrapolated linearly above).
 
 Then the cold CLI: ``backtest sweep configs/sweep.toml`` (10,000 variants, strategy weights
 included) in a fresh process, with and without the statistics.
@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _write_panel(path: Path) -> None:
     from backtest.config import load_config
-    from backtest.schedule import Schedule
+    from backtest.inputs.schedule import Schedule
     from backtest.sweep.market import load_market, schedule_context
 
     market = load_market(load_config(REPO / "configs" / "demo.toml"))
@@ -112,7 +112,7 @@ def _child(path_name: str, k: int, panel: Path) -> dict[str, float]:
     def vectorbt() -> object:
         import pandas as pd
 
-        from backtest.engine import simulate
+        from backtest.engine.simulation import simulate
 
         index = pd.DatetimeIndex(data["dates"])
         prices = pd.DataFrame(close, index=index, columns=data["tickers"])

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from backtest.check import check_against_golden
-from backtest.check_report import check_blocks
-from backtest.compare import compare_runs
-from backtest.compare_report import comparison_blocks
 from backtest.config import load_config
-from backtest.golden import read_golden, verify_data
-from backtest.markup import to_markdown
-from backtest.report import terminal_table
-from backtest.runner import run
+from backtest.gate.check import check_against_golden
+from backtest.gate.check_view import check_blocks
+from backtest.gate.compare import compare_runs
+from backtest.gate.compare_view import comparison_blocks
+from backtest.gate.golden import read_golden, verify_data
+from backtest.pipeline.runner import run
+from backtest.report.markup import to_markdown
+from backtest.report.tables import terminal_table
 
 # %% [markdown]
 # ## Run a config

@@ -2,7 +2,7 @@
 
 Runs CONFIG, verifies it ran on the golden's price data (other data is an error, exit 2), then
 compares every metric of every strategy and the baseline, and every target weight of every
-event, under per-metric tolerances (`backtest.check`). Prints a Markdown report on stdout (or
+event, under per-metric tolerances (`backtest.gate.check`). Prints a Markdown report on stdout (or
 JSON with ``--json``); ``--md``/``--html`` write it to files for a PR comment or an artifact.
 ``--update`` rewrites the golden file on purpose, after printing what moved.
 """
@@ -56,17 +56,17 @@ def register(sub: Any) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from backtest.check import check_against_golden, load_tolerances
-    from backtest.check_report import check_blocks, report_json
     from backtest.errors import ConfigError
-    from backtest.golden import (
+    from backtest.gate.check import check_against_golden, load_tolerances
+    from backtest.gate.check_view import check_blocks, report_json
+    from backtest.gate.golden import (
         GoldenDataError,
         golden_from_result,
         read_golden,
         verify_data,
         write_golden,
     )
-    from backtest.markup import to_html, to_markdown
+    from backtest.report.markup import to_html, to_markdown
 
     if args.max_rows < 0:
         raise ConfigError(f"`--max-rows` must be >= 0, got {args.max_rows}")

@@ -54,7 +54,7 @@ def register(sub: Any) -> None:
 
 def _side(path: str, args: argparse.Namespace) -> Any:
     """A results folder (loaded) or a config (loaded and validated, not yet run)."""
-    from backtest.results import load
+    from backtest.pipeline.results import load
 
     target = Path(path)
     if target.is_dir():
@@ -71,9 +71,9 @@ def _run(side: Any) -> Any:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from backtest.compare import compare_runs
-    from backtest.compare_report import comparison_blocks
-    from backtest.markup import to_html, to_markdown
+    from backtest.gate.compare import compare_runs
+    from backtest.gate.compare_view import comparison_blocks
+    from backtest.report.markup import to_html, to_markdown
 
     if args.top < 0:
         raise ConfigError(f"`--top` must be >= 0, got {args.top}")

@@ -59,10 +59,10 @@ def _date(value: str, flag: str) -> dt.date:
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from backtest.config import Config, DataConfig
-    from backtest.data.factory import make_provider
     from backtest.data.fx import data_provenance, load_usd_prices
     from backtest.data.snapshot import write_snapshot
     from backtest.data.validate import align_prices
+    from backtest.pipeline.providers import make_provider
     from universes import load_universe
 
     start, end = _date(args.start, "--start"), _date(args.end, "--end")

@@ -134,13 +134,13 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 
 def run_quietly(config: Config) -> Any:
-    """`validate_references`, then `backtest.runner.run` with its warnings as stderr lines.
+    """`validate_references`, then `backtest.pipeline.runner.run` with its warnings as stderr lines.
 
     Validating first fails fast (before any data is read) with the config file in the message.
     """
     import warnings
 
-    from backtest.runner import run
+    from backtest.pipeline.runner import run
 
     validate_references(config)
     with warnings.catch_warnings(record=True) as caught:
@@ -159,7 +159,7 @@ def validate_references(config: Config) -> dict[str, Any]:
     ConfigError
         Prefixed with the config file, when a reference does not resolve.
     """
-    from backtest.prepare import config_signal, config_universe
+    from backtest.pipeline.prepare import config_signal, config_universe
     from strategies.build import build_strategy
 
     try:

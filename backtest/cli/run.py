@@ -34,8 +34,8 @@ def register(sub: Any) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from backtest.report import terminal_table
-    from backtest.results import check_writable, write_run
+    from backtest.pipeline.results import check_writable, write_run
+    from backtest.report.tables import terminal_table
 
     config = load_with_overrides(args.config, args)
     out = Path(args.out) / config.run.name

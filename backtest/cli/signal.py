@@ -19,7 +19,7 @@ import pandas as pd
 
 from backtest.atomic import atomic_write_bytes
 from backtest.errors import ConfigError
-from backtest.signal import (
+from backtest.inputs.signal import (
     InferenceSignal,
     Interpolation,
     known_series,

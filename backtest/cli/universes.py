@@ -90,8 +90,8 @@ def load_price_view(universe: Universe, *, data_dir: str | None, end: dt.date) -
     """Load the members' prices up to ``end`` from ``data_dir`` (files) or the demo market."""
     from backtest.config import parse_config
     from backtest.data.demo import DEMO_END, DEMO_START
-    from backtest.data.factory import make_provider
     from backtest.data.validate import align_prices
+    from backtest.pipeline.providers import make_provider
 
     if data_dir is not None:
         folder = Path(data_dir).resolve()

@@ -1,6 +1,7 @@
 """``--detail TOP_N``: re-run the sweep's best variants through the vectorbt engine.
 
-The engine (`backtest.engine.simulate`) is the reference and the path for full order records.
+The engine (`backtest.engine.simulation.simulate`) is the reference and the path for full order
+records.
 Each top variant's weights are rebuilt by the generic strategy path (the dataclass, not the
 batch function), simulated with its own costs and band, and its daily equity is compared with
 the sweep kernel's: the largest relative difference is reported (the contract is 1e-9).
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtest.schedule import Schedule
+from backtest.inputs.schedule import Schedule
 from backtest.sweep.grid import SCHEDULE_PARAMS
 from backtest.sweep.market import schedule_context
 from backtest.sweep.oos import rank_order
@@ -37,7 +38,7 @@ def detail_top(result: SweepResult, n: int, folder: Path) -> pd.DataFrame:
     DataFrame, one row per variant: ``fees_paid`` (engine), ``final_equity`` (engine),
     ``max_rel_diff`` (kernel vs engine, over the engine's days).
     """
-    from backtest.engine import simulate
+    from backtest.engine.simulation import simulate
 
     metric = result.spec.metric
     top = rank_order(result.table[metric].to_numpy(dtype=float), metric)[:n]

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 SCHEDULE_PARAMS: tuple[str, ...] = ("frequency", "anchor", "lag_days", "rebalance_band")
-"""Parameters that belong to `backtest.schedule.Schedule`."""
+"""Parameters that belong to `backtest.inputs.schedule.Schedule`."""
 COST_PARAMS: tuple[str, ...] = ("fees_bps", "slippage_bps")
 """Parameters that belong to the ``[costs]`` table."""
 WRAPPER_PARAMS: tuple[str, ...] = ("max_weight",)

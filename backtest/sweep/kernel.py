@@ -1,6 +1,7 @@
 """The sweep's fast accounting kernel: many weight variants on one shared price panel (numba).
 
-It implements exactly the engine's accounting (DESIGN section 5, `backtest.engine`): vectorbt's
+It implements exactly the engine's accounting (DESIGN section 5,
+`backtest.engine.simulation`): vectorbt's
 ``from_orders(size_type="targetpercent", cash_sharing=True, call_seq="auto",
 update_value=False)`` with fees and slippage on notional. On each event row:
 

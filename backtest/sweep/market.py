@@ -1,9 +1,9 @@
 """What every variant of a sweep shares: the aligned prices, and one `Context` per schedule.
 
-Prices are loaded once by `backtest.prepare.prepare`, the engine-free first half of a single
-run, so the sweep sees exactly the panel, signal and manifest a single run would (and a cold
+Prices are loaded once by `backtest.pipeline.prepare.prepare`, the engine-free first half of a
+single run, so the sweep sees exactly the panel, signal and manifest a single run would (and a cold
 sweep does not import vectorbt); each distinct schedule of the sweep gets its own events, signal
-values and eligibility from the same `backtest.prepare.schedule_context`.
+values and eligibility from the same `backtest.pipeline.prepare.schedule_context`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import pandas as pd
 
 from backtest.config import Config
 from backtest.context import Context
-from backtest.prepare import base_manifest, prepare
-from backtest.prepare import schedule_context as prepared_context
-from backtest.schedule import Schedule
-from backtest.signal import InferenceSignal
+from backtest.inputs.schedule import Schedule
+from backtest.inputs.signal import InferenceSignal
+from backtest.pipeline.prepare import base_manifest, prepare
+from backtest.pipeline.prepare import schedule_context as prepared_context
 from universes import Universe
 
 __all__ = ["Market", "load_market", "schedule_context"]

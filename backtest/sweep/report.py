@@ -21,7 +21,7 @@ import pandas as pd
 
 from backtest.atomic import staged_folder
 from backtest.errors import ConfigError
-from backtest.report import PERCENT_METRICS
+from backtest.report.tables import PERCENT_METRICS
 from backtest.sweep.oos import OosSplit, WalkForward, rank_order
 from backtest.sweep.run import SweepResult
 from backtest.sweep.summary import SweepStatistics

@@ -21,7 +21,7 @@ import pandas as pd
 
 from backtest.config import Config, resolved_config
 from backtest.errors import ConfigError
-from backtest.schedule import Schedule
+from backtest.inputs.schedule import Schedule
 from backtest.sweep.executor import (
     ChunkResult,
     ChunkStore,
@@ -253,7 +253,7 @@ def run_sweep(
             "spec": _jsonable(dataclasses.asdict(spec)),
             "executor": describe_executor(executor),
             "window": [str(window.index[0].date()), str(window.index[-1].date())],
-            "engine": "backtest.sweep.kernel (equal to backtest.engine to 1e-9, tested)",
+            "engine": "backtest.sweep.kernel (equal to backtest.engine.simulation to 1e-9, tested)",
         },
     }
     return SweepResult(

@@ -90,7 +90,7 @@ def test_load_usd_prices_converts_and_drops_the_fx_series() -> None:
 
 def test_runner_refuses_a_twd_member_before_loading_prices() -> None:
     from backtest.config import parse_config
-    from backtest.runner import run
+    from backtest.pipeline.runner import run
 
     config = parse_config({"universe": "compute_layer_global", "data": {"source": "demo"}})
     with pytest.raises(ConfigError, match=r"2454.TW \(TWD\) cannot be used without an FX series"):

@@ -15,7 +15,7 @@ import pytest
 
 from backtest.config import load_config
 from backtest.context import Context
-from backtest.prepare import prepare
+from backtest.pipeline.prepare import prepare
 from strategies import Capped, LinearTilt, ProportionalTilt, linear_tilt_batch
 from tests.conftest import REPO, SHARED_PRICES
 from tests.strategies.helpers import perturbed, truncated

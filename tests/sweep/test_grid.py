@@ -9,7 +9,7 @@ import pytest
 
 from backtest.config import load_config
 from backtest.errors import ConfigError
-from backtest.schedule import Schedule
+from backtest.inputs.schedule import Schedule
 from backtest.sweep.grid import expand_variants, parse_sweep
 from backtest.sweep.market import load_market, schedule_context
 from backtest.sweep.weights import variant_weights

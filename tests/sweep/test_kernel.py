@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backtest.engine import simulate
+from backtest.engine.simulation import simulate
 from backtest.sweep.kernel import simulate_batch
 from tests.conftest import REPO
 from tests.reference_engine import reference_equity

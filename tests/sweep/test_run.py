@@ -11,7 +11,7 @@ import pytest
 from backtest.config import StrategySpec, load_config
 from backtest.errors import ConfigError
 from backtest.metrics import METRIC_NAMES
-from backtest.runner import run
+from backtest.pipeline.runner import run
 from backtest.sweep.grid import parse_sweep
 from backtest.sweep.run import run_sweep
 

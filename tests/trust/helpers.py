@@ -137,7 +137,7 @@ class PerturbedProvider:
 
 def default_signal_rows() -> list[dict[str, str]]:
     """Rows of the packaged ``default`` signal series."""
-    raw = resources.files("backtest").joinpath("signals", "default.csv").read_text("utf-8")
+    raw = resources.files("backtest.inputs").joinpath("signals", "default.csv").read_text("utf-8")
     return list(csv.DictReader(io.StringIO(raw)))
 
 

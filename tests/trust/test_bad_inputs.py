@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from backtest.config import load_config
-from backtest.runner import run
+from backtest.pipeline.runner import run
 from tests.trust.bad_inputs import (
     CASES,
     DOC,

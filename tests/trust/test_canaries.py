@@ -2,8 +2,8 @@
 
 Every strategy of `helpers.CANARY_SPECS` (one per example of the strategy contract suite, so
 every `strategies.REGISTRY` and `strategies.CONSTRAINTS` kind) runs through the real pipeline,
-`backtest.runner.run(config, provider=...)`, once on the demo market and once on a copy whose
-prices strictly after a date X are changed (random noise, a 95 % crash, a 10x one-day spike),
+`backtest.pipeline.runner.run(config, provider=...)`, once on the demo market and once on a copy
+whose prices strictly after a date X are changed (random noise, a 95 % crash, a 10x one-day spike),
 and/or with a signal CSV whose vintages published after X are changed and whose old periods get
 late restatements published the day after X. Every target weight with a determination date
 <= X, and every equity value on a day <= X, must be bit-for-bit the same.
@@ -30,7 +30,7 @@ import pytest
 import strategies
 from backtest.config import Config, StrategySpec
 from backtest.context import Context, eligibility
-from backtest.runner import Result, run
+from backtest.pipeline.runner import Result, run
 from backtest.sweep.kernel import simulate_batch
 from strategies import linear_tilt_batch
 from tests.trust.helpers import (

@@ -9,7 +9,7 @@
 
 The report's charts and HTML are replaced by stubs in these runs (rendering them takes ~20 s
 on this machine and they are not the files under test); every CSV is written by the real
-`backtest.results.write_run`.
+`backtest.pipeline.results.write_run`.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ import pandas as pd
 import pytest
 
 from backtest.cli import main
-from backtest.engine import simulate
-from backtest.runner import run
+from backtest.engine.simulation import simulate
+from backtest.pipeline.runner import run
 from backtest.sweep.grid import parse_sweep
 from backtest.sweep.market import load_market
 from backtest.sweep.run import run_sweep
@@ -40,7 +40,7 @@ from tests.trust.helpers import REPO, demo_config
 
 FILES = ("equity.csv", "weights.csv", "metrics.csv")
 STUB_REPORT = """
-import backtest.report_html as report_html
+import backtest.report.html as report_html
 report_html.render_charts = lambda inputs: {}
 report_html.render_html = lambda inputs, pngs: "<html>stub</html>"
 """
@@ -83,7 +83,7 @@ kind = "equal_weight"
 
 @pytest.fixture
 def stub_report(monkeypatch: pytest.MonkeyPatch) -> None:
-    import backtest.report_html as report_html
+    import backtest.report.html as report_html
 
     monkeypatch.setattr(report_html, "render_charts", lambda inputs: {})
     monkeypatch.setattr(report_html, "render_html", lambda inputs, pngs: "<html>stub</html>")

@@ -141,7 +141,7 @@ def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> YahooRig:
 @pytest.fixture
 def stub_report(monkeypatch: pytest.MonkeyPatch) -> None:
     """Charts and HTML replaced by stubs (~20 s here; they are not under test)."""
-    import backtest.report_html as report_html
+    import backtest.report.html as report_html
 
     monkeypatch.setattr(report_html, "render_charts", lambda inputs: {})
     monkeypatch.setattr(report_html, "render_html", lambda inputs, pngs: "<html>stub</html>")
@@ -302,7 +302,7 @@ def test_disk_full_while_writing_results_leaves_nothing_and_keeps_the_old_run(
 
     monkeypatch.undo()
     monkeypatch.chdir(tmp_path)
-    import backtest.report_html as report_html
+    import backtest.report.html as report_html
 
     monkeypatch.setattr(report_html, "render_charts", lambda inputs: {})
     monkeypatch.setattr(report_html, "render_html", lambda inputs, pngs: "<html>stub</html>")
@@ -321,10 +321,10 @@ def test_disk_full_while_writing_results_leaves_nothing_and_keeps_the_old_run(
 
 HOOK_RUN = """
 import os, sys, time, pathlib
-import backtest.report_html as report_html
+import backtest.report.html as report_html
 report_html.render_charts = lambda inputs: {{}}
 report_html.render_html = lambda inputs, pngs: "<html>stub</html>"
-import backtest.results as results
+import backtest.pipeline.results as results
 real = results._write_files
 def paused(result, folder):
     real(result, folder)
@@ -414,7 +414,7 @@ def test_a_signal_while_writing_a_run_leaves_no_partial_folder(sig: int, tmp_pat
 def test_an_interrupted_sweep_resumes_without_redoing_chunks(
     sig: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backtest.report_html as report_html
+    import backtest.report.html as report_html
     import backtest.sweep.executor as executor
 
     config = tmp_path / "sweep.toml"

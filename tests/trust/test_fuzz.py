@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from backtest.config import parse_config
 from backtest.errors import BacktestError
-from backtest.runner import run
-from backtest.signal import parse_signal
+from backtest.inputs.signal import parse_signal
+from backtest.pipeline.runner import run
 from universes import load_universe
 
 SMALL = ("AVGO", "NVDA", "QCOM")

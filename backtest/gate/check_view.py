@@ -1,0 +1,200 @@
+"""Views of a `backtest.gate.check.CheckReport`: Markdown/HTML blocks for a PR comment, and JSON."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from backtest.gate.check import FAILING, CheckReport, event_summary
+from backtest.gate.compare import fmt_config_value, fmt_delta, fmt_value, records
+from backtest.report.markup import Block, Bullets, Heading, Paragraph, Table
+
+__all__ = ["check_blocks", "report_json", "strategy_changes"]
+
+_SHOWN_STATUS = {
+    "ok": "ok",
+    "within": "moved, within",
+    "drift": "**DRIFT**",
+    "added": "**added**",
+    "removed": "**removed**",
+    "timing": "**t_d moved**",
+}
+
+
+def _tolerance(metric: str, allowed: float) -> str:
+    if math.isinf(allowed):
+        return "ignored"
+    return "±" + fmt_delta(metric, allowed).lstrip("+") if allowed else "exact"
+
+
+def strategy_changes(report: CheckReport) -> dict[str, str]:
+    """Strategies present on one side only: name -> ``added`` or ``removed``."""
+    out: dict[str, str] = {}
+    for strategy, frame in report.metrics.groupby("strategy", sort=False):
+        if frame["status"].eq("added").all():
+            out[str(strategy)] = "added"
+        elif frame["status"].eq("removed").all():
+            out[str(strategy)] = "removed"
+    return out
+
+
+def _largest(row: dict[str, Any]) -> str:
+    size = float(row["max_abs_delta"])
+    if size == 0:
+        return "none"
+    if not math.isfinite(size):
+        return f"event added or removed ({row['worst_date']:%Y-%m-%d})"
+    return (
+        f"{fmt_delta('weight', size).lstrip('+')} (`{row['worst_ticker']}` on "
+        f"{row['worst_date']:%Y-%m-%d})"
+    )
+
+
+def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int = 25) -> list[Block]:
+    """Lay out a `CheckReport`: verdict, provenance, metrics table, weights tables.
+
+    Metric rows that did not move are left out unless ``all_rows``; the weight table lists the
+    ``max_rows`` largest moves, beyond-tolerance ones first (all of them with ``all_rows``).
+    """
+    m, w = report.metrics, report.weights
+    events = w[["strategy", "effective_date"]].drop_duplicates()
+    bad_events = w[w["status"].isin(FAILING)][["strategy", "effective_date"]].drop_duplicates()
+    bad_metrics = int(m["status"].isin(FAILING).sum())
+    moved_metrics = int((m["status"] != "ok").sum())
+    verdict = (
+        "**PASS**: every metric and target weight is within tolerance"
+        if report.passed
+        else f"**DRIFT**: {bad_metrics} of {len(m)} metrics and {len(bad_events)} of "
+        f"{len(events)} events beyond tolerance"
+    )
+    golden_sha, now_sha = report.config_sha256
+    facts = [f"golden `{report.golden_path}`: {report.data_note}", f"prices: {report.label}"]
+    if golden_sha == now_sha:
+        facts.append(f"config: unchanged since the golden (sha256 `{now_sha[:12]}`)")
+    else:
+        changes = "; ".join(
+            f"`{k}` {fmt_config_value(a)} → {fmt_config_value(b)}"
+            for k, a, b in report.config_changes
+        )
+        facts.append(
+            f"config changed since the golden (`{golden_sha[:12]}` → `{now_sha[:12]}`): {changes}"
+        )
+    facts += report.notes
+    whole = strategy_changes(report)
+    for change in ("added", "removed"):
+        names = [f"`{k}`" for k, v in whole.items() if v == change]
+        if names:
+            facts.append(
+                f"strategies {change} since the golden (every row {change}): " + ", ".join(names)
+            )
+    m = m[~m["strategy"].isin(list(whole))]
+    w = w[~w["strategy"].isin(list(whole))]
+    blocks: list[Block] = [
+        Heading(text=f"backtest check `{report.name}`", level=2),
+        Paragraph(text=f"{verdict} ({moved_metrics} metrics moved)."),
+        Bullets(items=tuple(facts)),
+        Heading(text="Metrics", level=3),
+    ]
+    shown = m if all_rows else m[m["status"] != "ok"]
+    if shown.empty:
+        blocks.append(
+            Paragraph(
+                text=f"All {len(m)} metrics of the strategies on both sides "
+                "are identical to the golden."
+            )
+        )
+    else:
+        blocks.append(
+            Table(
+                header=("strategy", "metric", "golden", "now", "delta", "tolerance", "status"),
+                rows=tuple(
+                    (
+                        str(r["strategy"]),
+                        str(r["metric"]),
+                        fmt_value(r["metric"], r["golden"]),
+                        fmt_value(r["metric"], r["now"]),
+                        fmt_delta(r["metric"], r["delta"]),
+                        _tolerance(r["metric"], r["allowed"]),
+                        _SHOWN_STATUS[r["status"]],
+                    )
+                    for r in records(shown)
+                ),
+                numeric=frozenset({2, 3, 4, 5}),
+            )
+        )
+    blocks += [
+        Heading(text="Target weights", level=3),
+        Table(
+            header=("strategy", "events", "beyond tolerance", "largest move"),
+            rows=tuple(
+                (str(r["strategy"]), str(r["events"]), str(r["events_beyond"]), _largest(r))
+                for r in records(event_summary(report))
+                if r["strategy"] not in whole
+            ),
+            numeric=frozenset({1, 2}),
+        ),
+    ]
+    moved = w[w["status"] != "ok"].copy()
+    if moved.empty:
+        return blocks
+    moved["rank"] = moved["status"].isin(FAILING).astype(int)
+    moved["size"] = moved["delta"].abs().fillna(np.inf)
+    moved = moved.sort_values(["rank", "size"], ascending=False, kind="stable")
+    top = moved if all_rows else moved.head(max_rows)
+    blocks.append(
+        Table(
+            header=(
+                "strategy",
+                "determination",
+                "effective",
+                "ticker",
+                "golden",
+                "now",
+                "delta",
+                "tolerance",
+                "status",
+            ),
+            rows=tuple(
+                (
+                    str(r["strategy"]),
+                    f"{r['determination_date']:%Y-%m-%d}",
+                    f"{r['effective_date']:%Y-%m-%d}",
+                    str(r["ticker"]),
+                    fmt_value("weight", r["golden"]),
+                    fmt_value("weight", r["now"]),
+                    fmt_delta("weight", r["delta"]),
+                    _tolerance("weight", r["allowed"]),
+                    _SHOWN_STATUS[r["status"]],
+                )
+                for r in records(top)
+            ),
+            numeric=frozenset({4, 5, 6, 7}),
+        )
+    )
+    if len(moved) > len(top):
+        blocks.append(
+            Paragraph(text=f"{len(moved) - len(top)} more moved weights (`--all` or `--json`).")
+        )
+    return blocks
+
+
+def report_json(report: CheckReport) -> dict[str, Any]:
+    """`CheckReport` as plain JSON-able data (NaN as None); weights: the moved rows only."""
+    weights = report.weights[report.weights["status"] != "ok"].copy()
+    for col in ("determination_date", "effective_date"):
+        weights[col] = pd.to_datetime(weights[col]).dt.strftime("%Y-%m-%d")
+    return {
+        "name": report.name,
+        "golden": report.golden_path,
+        "passed": report.passed,
+        "exit_code": report.exit_code,
+        "data": report.data_note,
+        "config_sha256": {"golden": report.config_sha256[0], "now": report.config_sha256[1]},
+        "config_changes": [{"key": k, "golden": a, "now": b} for k, a, b in report.config_changes],
+        "notes": report.notes,
+        "metrics": records(report.metrics),
+        "weights_moved": records(weights),
+    }

@@ -1,0 +1,305 @@
+"""The methodology diff between two runs: config, metrics, target weights, turnover and costs.
+
+A "run" is anything with ``weights`` (long: ``strategy, determination_date, effective_date,
+ticker, weight``), ``metrics`` (one row per strategy, index ``strategy``) and ``manifest`` (with
+``config``, ``config_sha256``, ``data_sha256``): a `backtest.pipeline.runner.Result` or a
+folder read by `backtest.pipeline.results.load`. `compare_runs` computes the differences
+(`backtest.gate.compare_view` lays them out); `backtest.gate.check` reuses the diff functions.
+
+A weight is "changed" when ``|b - a| > 1e-12`` (float noise of identical code is exactly 0) or
+its event's determination date moved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pandas as pd
+
+from backtest.report.tables import PERCENT_METRICS
+
+__all__ = [
+    "Comparison",
+    "RunLike",
+    "bucket_changes",
+    "compare_runs",
+    "config_diff",
+    "fmt_config_value",
+    "fmt_delta",
+    "fmt_value",
+    "metric_changes",
+    "records",
+    "same_values",
+    "weight_changes",
+]
+
+CHANGE_EPS = 1e-12
+_KEYS = ["strategy", "effective_date", "ticker"]
+
+
+class RunLike(Protocol):
+    """What `compare_runs` needs from a run (a `Result` or a loaded results folder)."""
+
+    @property
+    def weights(self) -> pd.DataFrame: ...
+
+    @property
+    def metrics(self) -> pd.DataFrame: ...
+
+    @property
+    def manifest(self) -> dict[str, Any]: ...
+
+
+def config_diff(a: Any, b: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """Key paths whose values differ between two resolved configs, as ``(path, a, b)``.
+
+    Strategies are matched by ``name`` (``strategies.<name>.<param>``), lists of equal length
+    item by item (``constraints[1].max_weight``); a missing side is ``None``.
+    """
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        out: list[tuple[str, Any, Any]] = []
+        for key in [*a, *(k for k in b if k not in a)]:
+            out += config_diff(a.get(key), b.get(key), f"{prefix}{key}.")
+        return out
+    if prefix == "strategies." and isinstance(a, list) and isinstance(b, list):
+        named_a = {s.get("name"): s for s in a if isinstance(s, Mapping)}
+        named_b = {s.get("name"): s for s in b if isinstance(s, Mapping)}
+        return config_diff(named_a, named_b, prefix)
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and a != b:
+        key = prefix.rstrip(".")
+        return [
+            d
+            for i, (x, y) in enumerate(zip(a, b, strict=True), start=1)
+            for d in config_diff(x, y, f"{key}[{i}].")
+        ]
+    return [] if a == b else [(prefix.rstrip("."), a, b)]
+
+
+def weight_changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Target weights of two runs side by side, one row per (strategy, event, ticker).
+
+    Returns
+    -------
+    DataFrame with columns ``strategy, determination_date, effective_date, ticker, a, b,
+    delta, timing_changed`` (``delta = b - a``). ``a`` or ``b`` is NaN when the *event* is
+    missing on that side; a ticker missing from an event that exists counts as weight 0.
+    ``determination_date`` is B's (A's for an event only A has); ``timing_changed`` marks
+    events present on both sides whose determination dates differ.
+    """
+    merged = (
+        a.drop(columns="determination_date")
+        .rename(columns={"weight": "a"})
+        .merge(
+            b.drop(columns="determination_date").rename(columns={"weight": "b"}),
+            on=_KEYS,
+            how="outer",
+        )
+    )
+    event_key = pd.MultiIndex.from_frame(merged[_KEYS[:2]])
+    dets = []
+    for side, frame in (("a", a), ("b", b)):
+        events = frame.drop_duplicates(_KEYS[:2]).set_index(_KEYS[:2])["determination_date"]
+        merged.loc[event_key.isin(events.index) & merged[side].isna(), side] = 0.0
+        dets.append(pd.Series(events.reindex(event_key).to_numpy(), index=merged.index))
+    merged["determination_date"] = dets[1].fillna(dets[0])
+    merged["delta"] = merged["b"] - merged["a"]
+    merged["timing_changed"] = dets[0].notna() & dets[1].notna() & (dets[0] != dets[1])
+    merged = merged.sort_values(_KEYS, kind="stable").reset_index(drop=True)
+    return merged[
+        ["strategy", "determination_date", *_KEYS[1:], "a", "b", "delta", "timing_changed"]
+    ]
+
+
+def metric_changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Every metric of every strategy of two metrics tables side by side.
+
+    Returns
+    -------
+    DataFrame with columns ``strategy, metric, a, b, delta``; strategies in the order of ``a``
+    then new ones of ``b``; NaN where a side lacks the strategy or metric.
+    """
+    strategies = [*a.index, *(s for s in b.index if s not in a.index)]
+    metrics = [*a.columns, *(m for m in b.columns if m not in a.columns)]
+    rows = []
+    for strategy in strategies:
+        for metric in metrics:
+            va = _get(a, strategy, metric)
+            vb = _get(b, strategy, metric)
+            rows.append((str(strategy), str(metric), va, vb, vb - va))
+    return pd.DataFrame(rows, columns=["strategy", "metric", "a", "b", "delta"])
+
+
+def bucket_changes(
+    a: pd.DataFrame, b: pd.DataFrame, buckets_a: Mapping[str, str], buckets_b: Mapping[str, str]
+) -> pd.DataFrame:
+    """Bucket weights per strategy and event of two runs, each tagged with its own buckets.
+
+    Returns
+    -------
+    DataFrame with columns ``strategy, effective_date, bucket, a, b, delta``; a ticker without a
+    bucket counts as ``other``; a bucket absent from an event that exists is 0, an event
+    missing on one side is NaN there.
+    """
+
+    def per_bucket(frame: pd.DataFrame, buckets: Mapping[str, str], side: str) -> pd.Series:
+        tagged = frame.assign(bucket=frame["ticker"].map(dict(buckets)).fillna("other"))
+        grouped = tagged.groupby(["strategy", "effective_date", "bucket"])["weight"].sum()
+        return grouped.rename(side)
+
+    merged = pd.concat(
+        [per_bucket(a, buckets_a, "a"), per_bucket(b, buckets_b, "b")], axis=1
+    ).reset_index()
+    keys = pd.MultiIndex.from_frame(merged[["strategy", "effective_date"]])
+    for side, frame in (("a", a), ("b", b)):
+        events = pd.MultiIndex.from_frame(frame[["strategy", "effective_date"]].drop_duplicates())
+        merged.loc[keys.isin(events) & merged[side].isna(), side] = 0.0
+    merged["delta"] = merged["b"] - merged["a"]
+    return merged
+
+
+def _buckets_of(run: Any) -> dict[str, str] | None:
+    """ticker -> bucket of a run: its `Universe`, else the universe its config names (now)."""
+    universe = getattr(run, "universe", None)
+    if universe is None:
+        from backtest.errors import BacktestError
+        from universes import load_universe
+
+        name = run.manifest.get("config", {}).get("universe")
+        try:
+            universe = load_universe(name) if isinstance(name, str) else None
+        except BacktestError:
+            universe = None
+    return None if universe is None else dict(universe.buckets)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts (NaN as None), for rendering and JSON."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in clean.to_dict(orient="records")]
+
+
+def _get(table: pd.DataFrame, row: Any, col: Any) -> float:
+    if row in table.index and col in table.columns:
+        value: Any = table.at[row, col]
+        return float("nan") if value is None else float(value)
+    return float("nan")
+
+
+def fmt_value(metric: str, value: float) -> str:
+    """Display ``value``: percentages for fractions, currency for fees, 6 decimals otherwise."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    if metric in PERCENT_METRICS or metric == "weight":
+        return f"{100.0 * value:.4f}%"
+    if metric == "fees_paid":
+        return f"{value:,.2f}"
+    return f"{value:.6f}"
+
+
+def fmt_config_value(value: Any) -> str:
+    """Display one side of a config change: ``unset``, a strategy kind, or the value (cut at 80)."""
+    if value is None:
+        return "unset"
+    if isinstance(value, Mapping) and "kind" in value:
+        return f"a strategy of kind `{value['kind']}`"
+    text = str(value)
+    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
+
+
+def fmt_delta(metric: str, delta: float) -> str:
+    """Display a difference: percentage points for fractions; tiny ones in scientific form."""
+    if delta is None or math.isnan(delta):
+        return "n/a"
+    if delta == 0:
+        return "0"
+    scale, unit = (100.0, " pp") if metric in PERCENT_METRICS or metric == "weight" else (1.0, "")
+    shown = delta * scale
+    if abs(shown) < 5e-5 or (metric == "fees_paid" and abs(shown) < 5e-3):
+        return f"{shown:+.2e}{unit}"
+    return f"{shown:+,.2f}{unit}" if metric == "fees_paid" else f"{shown:+.4f}{unit}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """Differences between run A and run B (see `compare_runs`)."""
+
+    labels: tuple[str, str]
+    config_changes: list[tuple[str, Any, Any]]
+    same_data: bool
+    metrics: pd.DataFrame
+    weights: pd.DataFrame
+    status: dict[str, str]
+    buckets: pd.DataFrame | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON-able data (dates as ISO strings, NaN as None)."""
+        changed = (self.weights["delta"].abs().fillna(1.0) > CHANGE_EPS) | self.weights[
+            "timing_changed"
+        ]
+        weights = self.weights[changed].copy()
+        for col in ("determination_date", "effective_date"):
+            weights[col] = pd.to_datetime(weights[col]).dt.strftime("%Y-%m-%d")
+        buckets = None
+        if self.buckets is not None:
+            moved = self.buckets[self.buckets["delta"].abs().fillna(1.0) > CHANGE_EPS].copy()
+            moved["effective_date"] = pd.to_datetime(moved["effective_date"]).dt.strftime(
+                "%Y-%m-%d"
+            )
+            buckets = records(moved)
+        return {
+            "labels": list(self.labels),
+            "same_data": self.same_data,
+            "config_changes": [{"key": k, "a": a, "b": b} for k, a, b in self.config_changes],
+            "strategies": self.status,
+            "metrics": records(self.metrics),
+            "changed_weights": records(weights),
+            "changed_buckets": buckets,
+        }
+
+
+def compare_runs(a: RunLike, b: RunLike, *, labels: tuple[str, str] = ("A", "B")) -> Comparison:
+    """Compare two runs: config keys, data, every metric, every target weight."""
+    metrics = metric_changes(a.metrics, b.metrics)
+    weights = weight_changes(a.weights, b.weights)
+    status: dict[str, str] = {}
+    for strategy in dict.fromkeys([*metrics["strategy"], *weights["strategy"]]):
+        w = weights[weights["strategy"] == strategy]
+        m = metrics[metrics["strategy"] == strategy]
+        if w["a"].isna().all() and m["a"].isna().all():
+            status[strategy] = f"only in {labels[1]}"
+        elif w["b"].isna().all() and m["b"].isna().all():
+            status[strategy] = f"only in {labels[0]}"
+        else:
+            moved_w = (w["delta"].abs().fillna(1.0) > CHANGE_EPS) | w["timing_changed"]
+            moved_m = ~same_values(m["a"], m["b"])
+            events = w.loc[moved_w, "effective_date"].nunique()
+            status[strategy] = (
+                "identical"
+                if not moved_w.any() and not moved_m.any()
+                else f"changed: {events} of {w['effective_date'].nunique()} events, "
+                f"{int(moved_m.sum())} of {len(m)} metrics"
+            )
+    maps = _buckets_of(a), _buckets_of(b)
+    buckets = None
+    if maps[0] is not None or maps[1] is not None:
+        map_a = maps[0] if maps[0] is not None else maps[1]
+        map_b = maps[1] if maps[1] is not None else maps[0]
+        assert map_a is not None and map_b is not None
+        buckets = bucket_changes(a.weights, b.weights, map_a, map_b)
+    return Comparison(
+        buckets=buckets,
+        labels=labels,
+        config_changes=config_diff(a.manifest.get("config", {}), b.manifest.get("config", {})),
+        same_data=a.manifest.get("data_sha256") == b.manifest.get("data_sha256"),
+        metrics=metrics,
+        weights=weights,
+        status=status,
+    )
+
+
+def same_values(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Elementwise equality where NaN equals NaN."""
+    return (a == b) | (a.isna() & b.isna())

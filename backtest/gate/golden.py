@@ -1,0 +1,252 @@
+"""Golden files of the CI gate: what a run produced, pinned with the config and data it came from.
+
+A golden file (``results/golden/NAME.json``) holds every metric of every strategy and the
+baseline, every target weight of every event, the resolved config and its sha256, and the data
+sha256 of the aligned price panel together with that panel's tickers and window (so the data can
+be re-read when a methodology change alters the panel). One event per line keeps
+``git diff`` readable. Floats are written with ``repr`` and read back bit for bit.
+
+`verify_data` is the "made on other data" rule: a golden whose prices differ from what the
+current source returns for the same panel is refused with a `GoldenDataError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from backtest.atomic import atomic_write_bytes
+from backtest.config import Config
+from backtest.errors import ConfigError, DataError
+
+__all__ = [
+    "FORMAT",
+    "Golden",
+    "GoldenDataError",
+    "golden_from_result",
+    "read_golden",
+    "verify_data",
+    "write_golden",
+]
+
+FORMAT = "inference-shift golden v1"
+
+
+class GoldenDataError(DataError):
+    """The golden file was made on other price data than the run it is compared with."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Golden:
+    """A golden file in memory.
+
+    Attributes
+    ----------
+    metrics : DataFrame, shape (n_strategies + 1, n_metrics)
+        Index ``strategy`` (the baseline last), as `backtest.metrics.metrics_table`.
+    weights : DataFrame (long)
+        ``strategy, determination_date, effective_date, ticker, weight``.
+    manifest : dict
+        ``config`` (resolved), ``config_sha256``, ``data_sha256``, ``panel`` (``tickers``,
+        ``start``, ``end``, ``baseline``, ``max_fill_days``), ``universe_members`` (ticker ->
+        bucket, exposure, membership window), ``label``, ``versions``, ...
+    """
+
+    metrics: pd.DataFrame
+    weights: pd.DataFrame
+    manifest: dict[str, Any]
+
+
+def golden_from_result(result: Any) -> Golden:
+    """Build a `Golden` from a `backtest.pipeline.runner.Result`."""
+    config: Config = result.config
+    manifest = {
+        key: result.manifest.get(key)
+        for key in (
+            "config_sha256",
+            "data_sha256",
+            "signal_sha256",
+            "data_source",
+            "label",
+            "synthetic",
+            "look_ahead",
+            "versions",
+            "config",
+        )
+    }
+    from backtest.gate.check import universe_members
+
+    manifest["name"] = config.run.name
+    manifest["created_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["panel"] = panel_of(result.prices, config)
+    manifest["universe_members"] = universe_members(result.universe)
+    return Golden(metrics=result.metrics, weights=result.weights, manifest=manifest)
+
+
+def panel_of(prices: pd.DataFrame, config: Config) -> dict[str, Any]:
+    """What identifies the price panel of a run: tickers, window, baseline, fill rule."""
+    return {
+        "tickers": [str(t) for t in prices.columns],
+        "start": config.run.start.isoformat(),
+        "end": config.run.end.isoformat(),
+        "baseline": config.baseline,
+        "max_fill_days": config.data.max_fill_days,
+    }
+
+
+def _weights_payload(weights: pd.DataFrame) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    for strategy, frame in weights.groupby("strategy", sort=False):
+        wide = frame.pivot(
+            index=["determination_date", "effective_date"], columns="ticker", values="weight"
+        ).sort_index(level="effective_date")
+        wide = wide.fillna(0.0)
+        payload[str(strategy)] = {
+            "tickers": [str(t) for t in wide.columns],
+            "events": [
+                [f"{t_d:%Y-%m-%d}", f"{t_e:%Y-%m-%d}", *map(float, row)]
+                for (t_d, t_e), row in zip(wide.index, wide.to_numpy(), strict=True)
+            ],
+        }
+    return payload
+
+
+def _dumps(golden: Golden) -> str:
+    metrics = {
+        str(name): {str(k): (None if pd.isna(v) else float(v)) for k, v in row.items()}
+        for name, row in golden.metrics.to_dict(orient="index").items()
+    }
+    head = {"format": FORMAT, **golden.manifest, "metrics": metrics}
+    text = json.dumps(head, indent=2)[:-2]  # drop the closing brace to append the weights
+    parts = [text + ',\n  "weights": {']
+    weights = _weights_payload(golden.weights)
+    for i, (strategy, block) in enumerate(weights.items()):
+        events = ",\n".join(f"      {json.dumps(e)}" for e in block["events"])
+        parts.append(
+            f'\n    {json.dumps(strategy)}: {{\n      "tickers": {json.dumps(block["tickers"])},'
+            f'\n      "events": [\n{events}\n      ]\n    }}{"," if i < len(weights) - 1 else ""}'
+        )
+    parts.append("\n  }\n}\n")
+    return "".join(parts)
+
+
+def write_golden(golden: Golden, path: str | Path) -> Path:
+    """Write ``golden`` to ``path`` atomically (temporary file in the same folder, renamed)."""
+    target = Path(path)
+    atomic_write_bytes(target, _dumps(golden).encode("utf-8"))
+    return target
+
+
+def read_golden(path: str | Path) -> Golden:
+    """Read a golden file written by `write_golden`.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not JSON, or not a golden file of this format.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise ConfigError(
+            f"golden file `{source}` does not exist; create it with `backtest check CONFIG "
+            f"--golden {source} --update`"
+        )
+    try:
+        raw = json.loads(source.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"golden file `{source}` is not valid JSON: {exc}") from exc
+    if not isinstance(raw, Mapping) or raw.get("format") != FORMAT:
+        got = raw.get("format") if isinstance(raw, Mapping) else type(raw).__name__
+        raise ConfigError(f"`{source}`: `format` must be {FORMAT!r}, got {got!r}")
+    try:
+        metrics = pd.DataFrame.from_dict(raw["metrics"], orient="index").astype(float)
+        metrics.index.name = "strategy"
+        rows = []
+        for strategy, block in raw["weights"].items():
+            tickers = block["tickers"]
+            for event in block["events"]:
+                t_d, t_e = pd.Timestamp(event[0]), pd.Timestamp(event[1])
+                rows += [
+                    (strategy, t_d, t_e, t, float(w))
+                    for t, w in zip(tickers, event[2:], strict=True)
+                ]
+        manifest = {k: v for k, v in raw.items() if k not in ("format", "metrics", "weights")}
+        for key in ("config_sha256", "data_sha256", "panel", "config"):
+            if key not in manifest:
+                raise KeyError(key)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"`{source}`: malformed golden file ({exc!r})") from exc
+    weights = pd.DataFrame(
+        rows, columns=["strategy", "determination_date", "effective_date", "ticker", "weight"]
+    )
+    return Golden(metrics=metrics, weights=weights, manifest=manifest)
+
+
+def verify_data(golden: Golden, result: Any, *, label: str) -> str:
+    """Check that ``result`` ran on the same prices as ``golden``; return a one-line note.
+
+    Equal data hashes pass. When the panel differs (a universe member, the window or the
+    baseline changed), the golden's panel is re-read from the current source the way
+    `backtest.pipeline.runner.run` reads it (USD conversion, alignment) and hashed.
+
+    Raises
+    ------
+    GoldenDataError
+        The prices differ: the golden was made on other data.
+    """
+    from backtest.data.fx import data_provenance, load_usd_prices
+    from backtest.data.validate import align_prices
+    from backtest.pipeline.prepare import prices_sha256
+    from backtest.pipeline.providers import make_provider
+
+    want = str(golden.manifest["data_sha256"])
+    now = str(result.manifest["data_sha256"])
+    if want == now:
+        return f"same prices as the golden (data sha256 `{now[:12]}`)"
+    panel = golden.manifest["panel"]
+    advice = (
+        f"if the data change is intended, regenerate the golden with `--update` and review the "
+        f"diff (golden data sha256 {want[:12]}, now {now[:12]}, golden source "
+        f"{golden.manifest.get('data_source')}, now {result.manifest.get('data_source')})"
+    )
+    if panel == panel_of(result.prices, result.config):
+        raise GoldenDataError(f"golden `{label}` was made on other price data; {advice}")
+    try:
+        tickers = [str(t) for t in panel["tickers"]]
+        start, end = dt.date.fromisoformat(panel["start"]), dt.date.fromisoformat(panel["end"])
+        provider = make_provider(result.config)
+        members = [m for m in result.universe.members if m.ticker in tickers]
+        raw = load_usd_prices(
+            provider,
+            tickers=tickers,
+            members=members,
+            fx_spec=result.config.data.fx,
+            start=start,
+            end=end,
+        )
+        prices, _ = align_prices(
+            raw,
+            baseline=panel["baseline"],
+            start=start,
+            end=end,
+            max_fill_days=int(panel["max_fill_days"]),
+            allow_missing=data_provenance(provider).get("missing_tickers", ()),
+        )
+        again = prices_sha256(prices[tickers])
+    except (DataError, ConfigError, KeyError) as exc:
+        raise GoldenDataError(
+            f"golden `{label}`: its price panel cannot be re-read from the current source "
+            f"({' '.join(str(exc).split())}); {advice}"
+        ) from exc
+    if again != want:
+        raise GoldenDataError(f"golden `{label}` was made on other price data; {advice}")
+    return (
+        f"same prices as the golden (its panel re-read from the current source matches data "
+        f"sha256 `{want[:12]}`; the panel itself changed)"
+    )

@@ -1,0 +1,1 @@
+"""Inputs of a run as known at each determination date: signal, schedule, context, references."""

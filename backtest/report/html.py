@@ -1,0 +1,178 @@
+"""``report.html``: one self-contained page (inline CSS, charts as base64 PNG, no script, no CDN).
+
+The page opens offline: every chart is a ``data:image/png;base64`` image drawn by
+`backtest.report.charts`, the metrics table comes from `backtest.report.tables.format_metrics`,
+and nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from backtest.constants import BASELINE_COLUMN
+from backtest.report import charts
+from backtest.report.tables import format_metrics
+
+__all__ = ["CHART_NAMES", "ReportInputs", "render_charts", "render_html"]
+
+CHART_NAMES = ("equity", "drawdown", "bucket_weights", "rolling_excess", "turnover_costs")
+"""Chart files (``charts/<name>.png``) in page order."""
+
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
+       max-width: 1100px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; }
+h3 { font-size: 1em; margin: 1.2em 0 .3em; }
+.banner { padding: .6em 1em; border-radius: 4px; font-weight: bold; margin: .5em 0; }
+.synthetic { background: #fde2e1; color: #8a1c14; border: 1px solid #e0a8a3; }
+.lookahead { background: #fff3cd; color: #7a5b00; border: 1px solid #e6d08a; }
+table { border-collapse: collapse; font-size: .85em; }
+th, td { padding: .25em .6em; border-bottom: 1px solid #ddd; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+tr.baseline td { font-weight: bold; } tr.reference td { color: #666; font-style: italic; }
+img { max-width: 100%; height: auto; display: block; margin: .5em 0; }
+.meta { color: #555; font-size: .85em; } code { font-size: .95em; }
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportInputs:
+    """What the report shows; built from a `Result` or a loaded run folder alike.
+
+    Attributes
+    ----------
+    equity : DataFrame, shape (n_days, n_strategies + 1)
+    returns : DataFrame, same shape
+    reference_equity : DataFrame, shape (n_days, n_references)
+    holdings : DataFrame (long) ``strategy, date, ticker, weight``
+    turnover : DataFrame (long) ``strategy, effective_date, turnover, fees, skipped``
+    share : Series, inference share per effective date
+    metrics : DataFrame, index ``strategy``
+    manifest : dict
+    """
+
+    equity: pd.DataFrame
+    returns: pd.DataFrame
+    reference_equity: pd.DataFrame
+    holdings: pd.DataFrame
+    turnover: pd.DataFrame
+    share: pd.Series
+    metrics: pd.DataFrame
+    manifest: Mapping[str, Any]
+
+
+def render_charts(run: ReportInputs) -> dict[str, bytes]:
+    """Draw every chart of ``run``; returns chart name -> PNG bytes, in `CHART_NAMES` order."""
+    config = run.manifest["config"]
+    baseline = str(config.get("baseline", "NVDA"))
+    strategies = [str(c) for c in run.equity.columns if c != BASELINE_COLUMN]
+    figures = {
+        "equity": charts.equity_chart(run.equity, run.reference_equity, baseline_ticker=baseline),
+        "drawdown": charts.drawdown_chart(run.equity, baseline_ticker=baseline),
+        "bucket_weights": charts.bucket_weights_chart(
+            run.holdings, run.manifest.get("buckets", {}), run.share, strategies
+        ),
+        "rolling_excess": charts.rolling_excess_chart(run.returns, baseline_ticker=baseline),
+        "turnover_costs": charts.turnover_costs_chart(
+            run.turnover, float(config["run"]["initial_cash"])
+        ),
+    }
+    if run.manifest.get("synthetic"):
+        for figure in figures.values():
+            figure.text(
+                0.995, 0.005, str(run.manifest["label"]), ha="right", va="bottom", fontsize=9,
+                color="#8a1c14",
+            )  # fmt: skip
+    return {name: charts.png_bytes(figures[name]) for name in CHART_NAMES}
+
+
+_TABLES = (
+    ("Performance", ("total_return", "cagr", "annual_volatility", "sharpe_ratio",
+                     "sortino_ratio", "max_drawdown", "calmar_ratio")),
+    ("Against the baseline", ("excess_cagr", "tracking_error", "information_ratio", "beta",
+                              "alpha", "correlation", "up_capture", "down_capture",
+                              "monthly_hit_rate")),
+    ("Trading", ("annual_turnover", "fees_paid")),
+)  # fmt: skip
+"""Metric columns per table of the page (every column of ``metrics.csv`` appears once)."""
+
+
+def _metrics_table(metrics: pd.DataFrame, columns: tuple[str, ...]) -> str:
+    shown = format_metrics(metrics, tuple(c for c in columns if c in metrics.columns))
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ["strategy", *shown.columns])
+    body = []
+    for name, row in zip(shown.index, shown.itertuples(index=False), strict=True):
+        kind = (
+            "baseline"
+            if name == BASELINE_COLUMN
+            else "reference"
+            if str(name).startswith("ref_")
+            else "strategy"
+        )
+        cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+        body.append(f'<tr class="{kind}"><td>{html.escape(str(name))}</td>{cells}</tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+_CAPTIONS = {
+    "equity": "Equity vs the baseline",
+    "drawdown": "Drawdowns",
+    "bucket_weights": "Bucket weights over time and the inference share",
+    "rolling_excess": "Rolling 12-month excess return vs the baseline",
+    "turnover_costs": "Turnover and costs",
+}
+
+
+def render_html(run: ReportInputs, pngs: Mapping[str, bytes]) -> str:
+    """The whole page as one string (UTF-8, no external reference)."""
+    manifest = run.manifest
+    config = manifest["config"]
+    name = html.escape(str(config["run"]["name"]))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Backtest {name}</title><style>{_CSS}</style></head><body>",
+        f"<h1>Backtest <code>{name}</code></h1>",
+    ]
+    if manifest.get("synthetic"):
+        parts.append(f'<div class="banner synthetic">{html.escape(str(manifest["label"]))}</div>')
+    if manifest.get("look_ahead"):
+        parts.append(
+            '<div class="banner lookahead">hindsight signal: these results contain look-ahead</div>'
+        )
+    skipped = int(run.turnover["skipped"].sum()) if len(run.turnover) else 0
+    meta = [
+        f"data: {manifest.get('data_source')} (sha256 {str(manifest.get('data_sha256'))[:12]})",
+        f"window: {run.equity.index[0].date()} .. {run.equity.index[-1].date()} "
+        f"({len(run.equity)} trading days)",
+        f"costs: {config['costs']['fees_bps']} bps fees, {config['costs']['slippage_bps']} bps "
+        "slippage",
+        f"events skipped by the rebalance band: {skipped}",
+        f"created {manifest.get('created_at')}, commit {manifest.get('git_commit') or 'n/a'}",
+    ]
+    parts.append('<p class="meta">' + "<br>".join(html.escape(m) for m in meta) + "</p>")
+    parts.append("<h2>Metrics</h2>")
+    listed = {c for _, columns in _TABLES for c in columns}
+    extra = tuple(c for c in run.metrics.columns if c not in listed)
+    for title, columns in (*_TABLES, *((("Other", extra),) if extra else ())):
+        parts += [f"<h3>{title}</h3>", _metrics_table(run.metrics, columns)]
+    parts.append(
+        '<p class="meta">Fractions in percent; ratios annualised with 252 days; relative metrics '
+        "against the baseline. Rows <i>ref_*</i> are buy-and-hold references, not strategies."
+        "</p>"
+    )
+    for chart in CHART_NAMES:
+        encoded = base64.b64encode(pngs[chart]).decode("ascii")
+        parts.append(f"<h2>{_CAPTIONS[chart]}</h2>")
+        parts.append(
+            f'<img id="chart-{chart}" alt="{_CAPTIONS[chart]}" '
+            f'src="data:image/png;base64,{encoded}">'
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
