@@ -68,6 +68,7 @@ class RunConfig:
     initial_cash: float = 1_000_000.0
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         if not _NAME.match(self.name):
             raise ConfigError(
                 "`run.name` must be a folder name (letters, digits, `.`, `_`, `-`, not starting "
@@ -99,6 +100,7 @@ class DataConfig:
     min_history_days: int = DEFAULT_MIN_HISTORY_DAYS
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         if self.max_fill_days < 0:
             raise ConfigError(f"`data.max_fill_days` must be >= 0, got {self.max_fill_days}")
         if self.min_history_days < 1:
@@ -121,6 +123,7 @@ class SignalConfig:
     horizon: int = 0
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         if not self.series:
             raise ConfigError("`signal.series` must be a series name or a CSV path, got ''")
         if self.horizon < 0:
@@ -135,6 +138,7 @@ class CostsConfig:
     slippage_bps: float = 5.0
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         for key in ("fees_bps", "slippage_bps"):
             value = getattr(self, key)
             if not 0 <= value < 10_000:
@@ -170,6 +174,7 @@ class Config:
     path: str = "<inline>"
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         if not self.universe:
             raise ConfigError("`universe` must be a universe name or a TOML path, got ''")
         if not self.baseline or self.baseline != self.baseline.strip() or " " in self.baseline:

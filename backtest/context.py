@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -11,9 +11,19 @@ import numpy as np
 import pandas as pd
 
 from backtest.constants import DEFAULT_MIN_HISTORY_DAYS
-from backtest.errors import ConfigError
+from backtest.errors import ConfigError, StrategyError
 
-__all__ = ["Context", "Strategy", "eligibility"]
+__all__ = [
+    "WEIGHT_SUM_TOLERANCE",
+    "Context",
+    "Strategy",
+    "check_weight_values",
+    "check_weights",
+    "eligibility",
+]
+
+WEIGHT_SUM_TOLERANCE = 1e-9
+"""How far above 1 a row of target weights may sum (floating-point noise of a normalisation)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +78,96 @@ class Strategy(Protocol):
     def weights(self, context: Context) -> pd.DataFrame:
         """Return target weights per event."""
         ...
+
+
+def check_weights(
+    weights: pd.DataFrame,
+    *,
+    columns: Sequence[str],
+    name: str,
+    index: pd.DatetimeIndex | None = None,
+) -> np.ndarray:
+    """Check a target-weights frame against the contract of `Strategy.weights`; return its values.
+
+    The one check of a weights frame, used by the runner (a strategy's output), the engine (any
+    variant's targets) and the sweep.
+
+    Parameters
+    ----------
+    weights : DataFrame, shape (n_events, n_tickers)
+    columns : sequence of str
+        The tickers ``weights`` must have, in this order.
+    name : str
+        The strategy or variant, for the messages.
+    index : DatetimeIndex, optional
+        The effective dates ``weights`` must be indexed by; without it any non-empty, unique,
+        ascending index passes.
+
+    Returns
+    -------
+    ndarray, shape (n_events, n_tickers), float64
+
+    Raises
+    ------
+    StrategyError
+        Naming the strategy and the first rule broken (with the event and ticker where a value
+        is at fault).
+    """
+    if list(weights.columns) != list(columns):
+        raise StrategyError(
+            f"weights of `{name}` must have columns {list(columns)}, got {list(weights.columns)}"
+        )
+    if index is not None and not weights.index.equals(index):
+        raise StrategyError(
+            f"weights of `{name}` must be indexed by the {len(index)} effective dates of the "
+            f"context, got {len(weights.index)} rows"
+            + (f" starting {pd.Timestamp(weights.index[0]).date()}" if len(weights.index) else "")
+        )
+    if weights.empty:
+        raise StrategyError(f"weights of `{name}` must have at least one event")
+    if not weights.index.is_monotonic_increasing or weights.index.has_duplicates:
+        raise StrategyError(f"effective dates of `{name}` must be unique and ascending")
+    values = weights.to_numpy(dtype=float)
+    check_weight_values(
+        values, name=name, dates=pd.DatetimeIndex(weights.index), columns=list(weights.columns)
+    )
+    return values
+
+
+def check_weight_values(
+    values: np.ndarray, *, name: str, dates: pd.DatetimeIndex, columns: Sequence[str]
+) -> None:
+    """Check weight values: finite, >= 0, each event's row summing to at most 1.
+
+    Parameters
+    ----------
+    values : ndarray, shape (..., n_events, n_tickers)
+        One weights matrix, or a stack of them (a sweep's variants) in the leading axes.
+    name : str
+        The strategy or variant, for the messages.
+    dates, columns
+        The effective dates and tickers of the last two axes, for the messages.
+
+    Raises
+    ------
+    StrategyError
+        Naming the strategy, the event and the ticker of the first bad value.
+    """
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        where = tuple(np.argwhere(bad)[0])
+        raise StrategyError(
+            f"weights of `{name}` must be finite and >= 0, got {float(values[where])!r} for "
+            f"{columns[where[-1]]} on {pd.Timestamp(dates[where[-2]]).date()}"
+        )
+    totals = values.sum(axis=-1)
+    over = totals > 1.0 + WEIGHT_SUM_TOLERANCE
+    if over.any():
+        where = tuple(np.argwhere(over)[0])
+        raise StrategyError(
+            f"weights of `{name}` must sum to at most 1 per event, got {float(totals[where])!r} on "
+            f"{pd.Timestamp(dates[where[-1]]).date()}"
+        )
 
 
 def eligibility(

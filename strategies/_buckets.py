@@ -130,7 +130,7 @@ def bucket_split(
 
 
 def fraction_levels(split: BucketSplit) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct positive fractions of each bucket per event, with their multiplicities.
+    """Return the distinct positive fractions of each bucket per event, with their multiplicities.
 
     Returns
     -------

@@ -67,6 +67,7 @@ class Capped:
     max_weight: float = 0.25
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         check_inner(self.inner)
         check_number("max_weight", self.max_weight, low=0.0, high=1.0, low_open=True)
 
@@ -98,6 +99,7 @@ class BucketBounds:
     bounds: Mapping[str, Any] = field(default_factory=lambda: FrozenMap({}))
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         check_inner(self.inner)
         object.__setattr__(self, "bounds", frozen_mapping("bounds", self.bounds))
         bucket_bounds("bounds", self.bounds)
@@ -147,6 +149,7 @@ class MinWeight:
     threshold: float = 0.01
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         check_inner(self.inner)
         check_number("threshold", self.threshold, low=0.0, high=1.0, high_open=True)
 

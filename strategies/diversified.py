@@ -97,6 +97,7 @@ class Diversified2550:
     max_aggregate: float = 0.5
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         check_inner(self.inner)
         check_number("max_weight", self.max_weight, low=0.0, high=1.0, low_open=True)
         check_number(

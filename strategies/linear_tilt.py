@@ -112,6 +112,7 @@ class LinearTilt:
     empty_bucket: str = "redistribute"
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         for name in ("neutral", "direction", "bounds"):
             object.__setattr__(self, name, frozen_mapping(name, getattr(self, name)))
         check_number("neutral_share", self.neutral_share, low=0.0, high=1.0)

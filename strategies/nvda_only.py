@@ -30,6 +30,7 @@ class NvdaOnly:
     ticker: str = "NVDA"
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         if not isinstance(self.ticker, str) or not self.ticker:
             raise ConfigError(f"`ticker` must be a non-empty string, got {self.ticker!r}")
 

@@ -16,7 +16,7 @@ __all__ = ["ProportionalTilt", "known_share"]
 
 
 def known_share(context: Context) -> np.ndarray:
-    """The inference share per event as a float array; `ConfigError` if any is missing.
+    """Return the inference share per event as a float array; `ConfigError` if any is missing.
 
     Returns
     -------
@@ -51,6 +51,7 @@ class ProportionalTilt:
     empty_bucket: str = "redistribute"
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         check_number("edge_fraction", self.edge_fraction, low=0.0, high=1.0)
         check_bucket_options(self.within, self.empty_bucket, self.lookback_days)
 

@@ -39,6 +39,7 @@ class StaticBuckets:
     empty_bucket: str = "redistribute"
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         total = sum(
             check_number(name, getattr(self, name), low=0.0, high=1.0)
             for name in ("gpu", "asic", "edge")

@@ -53,7 +53,7 @@ def register(sub: Any) -> None:
 
 
 def _side(path: str, args: argparse.Namespace) -> Any:
-    """A results folder (loaded) or a config (loaded and validated, not yet run)."""
+    """Return a results folder (loaded) or a config (loaded and validated, not yet run)."""
     from backtest.pipeline.results import load
 
     target = Path(path)

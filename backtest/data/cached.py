@@ -68,7 +68,7 @@ class CachedProvider:
     _record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def provenance(self) -> dict[str, Any]:
-        """What the last `load` did: cache dir, served/fetched/re-fetched/missing tickers."""
+        """Return what the last `load` did: cache dir, served/fetched/re-fetched/missing tickers."""
         return dict(self._record)
 
     def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:

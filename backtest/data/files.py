@@ -141,7 +141,7 @@ class FilesProvider:
     _record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def provenance(self) -> dict[str, Any]:
-        """What the last `load` used: path, price column per ticker, missing tickers."""
+        """Return what the last `load` used: path, price column per ticker, missing tickers."""
         return dict(self._record)
 
     def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:

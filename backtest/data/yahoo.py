@@ -74,6 +74,7 @@ class RetryPolicy:
     jitter: float = 0.5
 
     def __post_init__(self) -> None:
+        """Validate the policy; a bad value is a `DataError`."""
         if self.max_attempts < 1:
             raise DataError(f"`max_attempts` must be >= 1, got {self.max_attempts}")
         if self.base_delay_seconds < 0 or self.max_delay_seconds < self.base_delay_seconds:

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 import vectorbt as vbt
 
+from backtest.context import check_weights
 from backtest.engine.drift_band import walk_band
 from backtest.errors import ConfigError, StrategyError
 
@@ -103,20 +104,7 @@ class Simulation:
 
 def _size_matrix(prices: pd.DataFrame, targets: pd.DataFrame, variant: str) -> np.ndarray:
     """Place target weights on their effective rows; NaN (no order) elsewhere."""
-    if list(targets.columns) != list(prices.columns):
-        raise StrategyError(
-            f"weights of `{variant}` must have columns {list(prices.columns)}, "
-            f"got {list(targets.columns)}"
-        )
-    if targets.empty:
-        raise StrategyError(f"weights of `{variant}` must have at least one event")
-    if not targets.index.is_monotonic_increasing or targets.index.has_duplicates:
-        raise StrategyError(f"effective dates of `{variant}` must be unique and ascending")
-    values = targets.to_numpy(dtype=float)
-    if np.isnan(values).any() or (values < 0).any():
-        raise StrategyError(f"weights of `{variant}` must be >= 0 and not NaN")
-    if (values.sum(axis=1) > 1.0 + 1e-9).any():
-        raise StrategyError(f"weights of `{variant}` must sum to at most 1 per event")
+    values = check_weights(targets, columns=list(prices.columns), name=variant)
     rows = prices.index.get_indexer(targets.index)
     if (rows < 0).any():
         missing = targets.index[rows < 0][0].date()

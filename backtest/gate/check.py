@@ -54,11 +54,12 @@ class Tolerance:
     rel_tol: float
 
     def allowed(self, golden: float) -> float:
-        """The largest allowed ``|now - golden|`` (NaN golden: 0)."""
+        """Return the largest allowed ``|now - golden|`` (NaN golden: 0)."""
         base = 0.0 if math.isnan(golden) else abs(golden)
         return max(self.abs_tol, self.rel_tol * base)
 
     def __str__(self) -> str:
+        """Return the tolerance as text."""
         return f"abs {self.abs_tol:g}, rel {self.rel_tol:g}"
 
 
@@ -81,7 +82,7 @@ class Tolerances:
     path: str = "<built-in>"
 
     def for_metric(self, strategy: str, metric: str) -> Tolerance:
-        """The tolerance of ``metric`` for ``strategy``."""
+        """Return the tolerance of ``metric`` for ``strategy``."""
         builtin = DEFAULT_TOLERANCES.get(metric, BUILTIN_DEFAULT)
         merged = {"abs": builtin.abs_tol, "rel": builtin.rel_tol}
         merged.update(self.default)
@@ -90,7 +91,7 @@ class Tolerances:
         return Tolerance(abs_tol=merged["abs"], rel_tol=merged["rel"])
 
     def for_weights(self, strategy: str) -> Tolerance:
-        """The tolerance of the target weights of ``strategy``."""
+        """Return the tolerance of the target weights of ``strategy``."""
         merged = {"abs": WEIGHT_TOLERANCE.abs_tol, "rel": WEIGHT_TOLERANCE.rel_tol}
         merged.update(self.weights)
         merged.update(self.strategies.get(strategy, {}).get("weights", {}))
@@ -303,7 +304,7 @@ def check_against_golden(
 
 
 def universe_members(universe: Any) -> dict[str, dict[str, Any]]:
-    """A universe's membership as plain data: ticker -> bucket, exposure, window."""
+    """Return a universe's membership as plain data: ticker -> bucket, exposure, window."""
     return {
         m.ticker: {
             "bucket": m.bucket,
@@ -316,7 +317,7 @@ def universe_members(universe: Any) -> dict[str, dict[str, Any]]:
 
 
 def _input_notes(then: Mapping[str, Any], result: Any) -> list[str]:
-    """What else changed since the golden: universe file, signal series, package versions."""
+    """Return what else changed since the golden: universe file, signal series, package versions."""
     notes = []
     members_then = then.get("universe_members")
     universe = getattr(result, "universe", None)

@@ -44,13 +44,19 @@ class RunLike(Protocol):
     """What `compare_runs` needs from a run (a `Result` or a loaded results folder)."""
 
     @property
-    def weights(self) -> pd.DataFrame: ...
+    def weights(self) -> pd.DataFrame:
+        """Target weights, long (``strategy, ..., ticker, weight``)."""
+        ...
 
     @property
-    def metrics(self) -> pd.DataFrame: ...
+    def metrics(self) -> pd.DataFrame:
+        """One row per strategy (index ``strategy``), one column per metric."""
+        ...
 
     @property
-    def manifest(self) -> dict[str, Any]: ...
+    def manifest(self) -> dict[str, Any]:
+        """The run's manifest (``config``, ``config_sha256``, ``data_sha256``, ...)."""
+        ...
 
 
 def config_diff(a: Any, b: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
@@ -161,7 +167,7 @@ def bucket_changes(
 
 
 def _buckets_of(run: Any) -> dict[str, str] | None:
-    """ticker -> bucket of a run: its `Universe`, else the universe its config names (now)."""
+    """Return ticker -> bucket of a run: its `Universe`, else that of its config's universe now."""
     universe = getattr(run, "universe", None)
     if universe is None:
         from backtest.errors import BacktestError

@@ -90,7 +90,7 @@ def golden_from_result(result: Any) -> Golden:
 
 
 def panel_of(prices: pd.DataFrame, config: Config) -> dict[str, Any]:
-    """What identifies the price panel of a run: tickers, window, baseline, fill rule."""
+    """Return what identifies the price panel of a run: tickers, window, baseline, fill rule."""
     return {
         "tickers": [str(t) for t in prices.columns],
         "start": config.run.start.isoformat(),

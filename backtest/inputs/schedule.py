@@ -53,6 +53,7 @@ class Schedule:
     rebalance_band: float = 0.0
 
     def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
         if self.frequency not in get_args(Frequency):
             raise ConfigError(
                 f"`frequency` must be one of {', '.join(get_args(Frequency))}, "

@@ -61,13 +61,13 @@ def _is_path(value: str, suffix: str) -> bool:
 
 
 def config_universe(config: Config) -> Universe:
-    """The config's universe: a packaged name, or a TOML path relative to the config file."""
+    """Return the config's universe: a packaged name, or a TOML path relative to the config file."""
     value = config.universe
     return load_universe(resolve_path(value, config.path) if _is_path(value, ".toml") else value)
 
 
 def config_signal(config: Config) -> InferenceSignal:
-    """The config's signal: a packaged series, or a CSV path relative to the config file."""
+    """Return the config's signal: a packaged series, or a CSV path relative to the config file."""
     value = config.signal.series
     return load_signal(resolve_path(value, config.path) if _is_path(value, ".csv") else value)
 
@@ -185,7 +185,7 @@ def schedule_context(
     prices: pd.DataFrame,
     schedule: Schedule,
 ) -> Context:
-    """The strategy `Context` under ``schedule``: events, signal known at each ``t_d``, eligibility.
+    """Return the `Context` under ``schedule``: events, signal at each ``t_d``, eligibility.
 
     Parameters
     ----------
@@ -243,7 +243,7 @@ def _versions() -> dict[str, str]:
 
 
 def _git_commit() -> str | None:
-    """The checkout's commit when the package runs from a git work tree, else None."""
+    """Return the checkout's commit when the package runs from a git work tree, else None."""
     try:
         done = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -260,7 +260,7 @@ def _git_commit() -> str | None:
 
 
 def base_manifest(prepared: Prepared) -> dict[str, Any]:
-    """The manifest entries every output of ``prepared`` carries (hashes, versions, flags)."""
+    """Return the manifest entries of every output of ``prepared`` (hashes, versions, flags)."""
     config = prepared.config
     synthetic = bool(prepared.provider.synthetic)
     return {

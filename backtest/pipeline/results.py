@@ -156,7 +156,7 @@ def _returns(equity: pd.DataFrame, initial_cash: float) -> pd.DataFrame:
 
 
 def _table(folder: Path, name: str, columns: list[str], dates: list[str]) -> pd.DataFrame:
-    """A long table of the run, or an empty one with its columns when the file is absent."""
+    """Return a long table of the run, or an empty one with its columns when the file is absent."""
     path = folder / name
     if not path.is_file():
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -223,7 +223,7 @@ def load(path: str | os.PathLike[str]) -> LoadedRun:
 
 
 def report_inputs(run: Result | LoadedRun) -> ReportInputs:
-    """The frames the HTML report draws, from a `Result` or a `LoadedRun`."""
+    """Return the frames the HTML report draws, from a `Result` or a `LoadedRun`."""
     from backtest.report.html import ReportInputs
 
     return ReportInputs(

@@ -17,11 +17,10 @@ import numpy as np
 import pandas as pd
 
 from backtest.config import Config, load_config
-from backtest.context import Context
+from backtest.context import check_weights
 from backtest.data.providers import PriceProvider
 from backtest.data.validate import AlignmentReport
 from backtest.engine.simulation import Simulation, simulate
-from backtest.errors import StrategyError
 from backtest.inputs.references import REFERENCE_PREFIX, REFERENCE_TICKERS, load_references
 from backtest.metrics import metrics_table
 from backtest.pipeline.prepare import base_manifest, prepare, prices_sha256
@@ -108,7 +107,9 @@ def run(
     for spec in config.strategies:
         strategy = build_strategy(spec)
         weights = strategy.weights(context)
-        _check_weights(weights, context, spec.name)
+        check_weights(
+            weights, columns=context.tickers, index=context.effective_dates, name=spec.name
+        )
         targets[spec.name] = weights.reindex(columns=tickers, fill_value=0.0)
     first = events["effective_date"].iloc[0]
     targets["baseline"] = pd.DataFrame(
@@ -195,21 +196,6 @@ def run(
     )
 
 
-def _check_weights(weights: pd.DataFrame, context: Context, name: str) -> None:
-    if list(weights.columns) != context.tickers or not weights.index.equals(
-        context.effective_dates
-    ):
-        raise StrategyError(
-            f"strategy `{name}` must return weights indexed by the effective dates with columns "
-            f"{context.tickers}"
-        )
-    values = weights.to_numpy(dtype=float)
-    if not np.isfinite(values).all() or (values < 0).any():
-        raise StrategyError(f"strategy `{name}` returned NaN, inf or negative weights")
-    if (values.sum(axis=1) > 1.0 + 1e-9).any():
-        raise StrategyError(f"strategy `{name}` returned weights summing to more than 1")
-
-
 def _long_weights(targets: Mapping[str, pd.DataFrame], events: pd.DataFrame) -> pd.DataFrame:
     """Targets as ``strategy, determination_date, effective_date, ticker, weight`` rows."""
     det_of = pd.Series(
@@ -242,8 +228,11 @@ def _daily_returns(equity: pd.DataFrame, initial_cash: float) -> pd.DataFrame:
 
 
 def _long_holdings(holdings: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Drifted weights as ``strategy, date, ticker, weight`` rows (categorical names: the table
-    has n_variants x n_days x n_tickers rows, and Parquet keeps the categories)."""
+    """Return drifted weights as ``strategy, date, ticker, weight`` rows.
+
+    Names are categorical: the table has n_variants x n_days x n_tickers rows, and Parquet keeps
+    the categories.
+    """
     names = list(holdings)
     first = holdings[names[0]]
     n_days, n_tickers = first.shape

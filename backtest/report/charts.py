@@ -197,7 +197,7 @@ def rolling_excess_chart(
     window_days: int = TRADING_DAYS_PER_YEAR,
     baseline_ticker: str = "NVDA",
 ) -> Figure:
-    """Rolling 12-month (``window_days``) compounded return minus the baseline's, in percent."""
+    """Return the rolling ``window_days`` compounded return minus the baseline's, in percent."""
     figure = _figure(3.6)
     axes = figure.add_subplot()
     log_growth = pd.DataFrame(np.log1p(returns.to_numpy(dtype=float)), index=returns.index)

@@ -130,7 +130,7 @@ _CAPTIONS = {
 
 
 def render_html(run: ReportInputs, pngs: Mapping[str, bytes]) -> str:
-    """The whole page as one string (UTF-8, no external reference)."""
+    """Return the whole page as one string (UTF-8, no external reference)."""
     manifest = run.manifest
     config = manifest["config"]
     name = html.escape(str(config["run"]["name"]))

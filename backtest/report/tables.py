@@ -53,7 +53,7 @@ def format_metrics(metrics: pd.DataFrame, columns: tuple[str, ...] | None = None
 
 
 def terminal_table(metrics: pd.DataFrame, *, label: str | None = None) -> str:
-    """A fixed-width table: strategies as rows, readable percentages, the baseline last."""
+    """Return a fixed-width table: strategies as rows, readable percentages, the baseline last."""
     shown = format_metrics(metrics, _TERMINAL_COLUMNS)
     names = [str(i) for i in shown.index]
     widths = [max(len("strategy"), *(len(n) for n in names))]

@@ -26,7 +26,7 @@ __all__ = ["detail_top"]
 
 
 def _python(value: Any) -> Any:
-    """A numpy scalar as the plain Python value the dataclasses validate."""
+    """Return a numpy scalar as the plain Python value the dataclasses validate."""
     return value.item() if isinstance(value, np.generic) else value
 
 

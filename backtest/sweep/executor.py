@@ -238,7 +238,7 @@ class ChunkStore:
 
 
 def describe_executor(executor: Any) -> str:
-    """A short label for the manifest."""
+    """Return a short label for the manifest."""
     if isinstance(executor, DaskExecutor):
         return f"dask ({executor.scheduler})"
     return "local"

@@ -42,7 +42,7 @@ def _is_close(a: float, b: float) -> bool:
 
 @njit(cache=True, inline="always")
 def _add(a: float, b: float) -> float:
-    """vectorbt's ``add_nb``: exactly 0 when ``a`` and ``b`` cancel within tolerance."""
+    """Add like vectorbt's ``add_nb``: exactly 0 when ``a`` and ``b`` cancel within tolerance."""
     if np.sign(a) != np.sign(b) and _is_close(abs(a), abs(b)):
         return 0.0
     return a + b

@@ -71,7 +71,7 @@ def load_market(config: Config) -> Market:
 
 
 def schedule_context(market: Market, schedule: Schedule) -> Context:
-    """The strategy `Context` of ``market`` under ``schedule`` (events, signal, eligibility)."""
+    """Return the `Context` of ``market`` under ``schedule`` (events, signal, eligibility)."""
     return prepared_context(
         config=market.config,
         universe=market.universe,

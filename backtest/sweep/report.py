@@ -30,7 +30,7 @@ __all__ = ["default_heatmap_axes", "top_table", "write_sweep"]
 
 
 def default_heatmap_axes(result: SweepResult) -> tuple[str, str] | None:
-    """The first two varied parameters with more than one numeric value, if any."""
+    """Return the first two varied parameters with more than one numeric value, if any."""
     axes = [
         p
         for p in result.spec.parameters
@@ -40,7 +40,7 @@ def default_heatmap_axes(result: SweepResult) -> tuple[str, str] | None:
 
 
 def top_table(result: SweepResult, n: int) -> pd.DataFrame:
-    """The ``n`` best variants by the sweep metric: parameters and key metrics."""
+    """Return the ``n`` best variants by the sweep metric: parameters and key metrics."""
     metric = result.spec.metric
     order = rank_order(result.table[metric].to_numpy(dtype=float), metric)[:n]
     keep = [*result.spec.parameters]

@@ -94,7 +94,7 @@ def probabilistic_sharpe_ratio(
 
 
 def expected_max_sharpe(n_trials: int, sharpe_variance: float) -> float:
-    """Expected maximum per-period Sharpe ratio of ``n_trials`` zero-skill trials.
+    """Return expected maximum per-period Sharpe ratio of ``n_trials`` zero-skill trials.
 
     Parameters
     ----------

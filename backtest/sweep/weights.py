@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.config import StrategySpec
-from backtest.context import Context
-from backtest.errors import StrategyError
+from backtest.context import Context, check_weight_values, check_weights
 from strategies.build import build_strategy
 
 __all__ = ["BATCH_PARAMS", "strategy_weights", "variant_weights"]
@@ -41,11 +40,9 @@ def strategy_weights(context: Context, kind: str, params: Mapping[str, Any]) -> 
 
         strategy = Capped(inner=strategy, max_weight=float(cap))
     weights = strategy.weights(context)
-    if list(weights.columns) != context.tickers or not weights.index.equals(
-        context.effective_dates
-    ):
-        raise StrategyError(f"`{kind}` returned weights with the wrong index or columns")
-    return np.asarray(weights.to_numpy(dtype=float))
+    return check_weights(
+        weights, columns=context.tickers, index=context.effective_dates, name=f"sweep:{kind}"
+    )
 
 
 def variant_weights(
@@ -117,12 +114,7 @@ def variant_weights(
         )
     weights = np.zeros((member.shape[0], member.shape[1], len(columns)))
     weights[:, :, member_columns] = member
-    _check(weights, kind)
+    check_weight_values(
+        weights, name=f"sweep:{kind}", dates=context.effective_dates, columns=columns
+    )
     return weights, np.asarray(index, dtype=np.int64)
-
-
-def _check(weights: np.ndarray, kind: str) -> None:
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        raise StrategyError(f"`{kind}` returned NaN, inf or negative weights in the sweep")
-    if (weights.sum(axis=2) > 1.0 + 1e-9).any():
-        raise StrategyError(f"`{kind}` returned weights summing to more than 1 in the sweep")
