@@ -16,46 +16,47 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import hashlib
 import json
 import math
 import re
-import tomllib
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, get_args
 
 from backtest.constants import DEFAULT_MAX_FILL_DAYS, DEFAULT_MIN_HISTORY_DAYS
 from backtest.errors import ConfigError
-from backtest.inputs.schedule import Schedule
-from backtest.inputs.signal import Interpolation, SignalMode
+from backtest.parsing import coerce, read_toml, suggest
 
 __all__ = [
+    "Anchor",
     "Config",
     "CostsConfig",
     "DataConfig",
     "DataSource",
+    "Frequency",
+    "Interpolation",
     "RunConfig",
+    "Schedule",
     "SignalConfig",
+    "SignalMode",
     "StrategySpec",
     "config_hash",
     "load_config",
     "parse_config",
+    "resolve_path",
     "resolved_config",
 ]
 
 DataSource = Literal["demo", "files", "yahoo", "snapshot"]
+Frequency = Literal["monthly", "quarterly", "semiannual", "annual"]
+Anchor = Literal["first", "last"]
+SignalMode = Literal["point_in_time", "hindsight"]
+Interpolation = Literal["step", "linear"]
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _suggest(value: str, allowed: typing.Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(allowed), n=1)
-    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,6 +132,51 @@ class SignalConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Schedule:
+    """When the portfolio rebalances.
+
+    Parameters
+    ----------
+    frequency : {"monthly", "quarterly", "semiannual", "annual"}
+    anchor : {"first", "last"}
+        First or last trading day of each period is the effective date.
+    lag_days : int
+        Trading days between determination and effective date, >= 1.
+    rebalance_band : float
+        In [0, 1). Skip an event when every drifted weight is within this distance of its
+        target (``max_i |drifted_i - target_i| <= rebalance_band``); 0 means always trade.
+    """
+
+    frequency: Frequency = "monthly"
+    anchor: Anchor = "first"
+    lag_days: int = 1
+    rebalance_band: float = 0.0
+
+    def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
+        if self.frequency not in get_args(Frequency):
+            raise ConfigError(
+                f"`frequency` must be one of {', '.join(get_args(Frequency))}, "
+                f"got {self.frequency!r}"
+            )
+        if self.anchor not in get_args(Anchor):
+            raise ConfigError(
+                f"`anchor` must be one of {', '.join(get_args(Anchor))}, got {self.anchor!r}"
+            )
+        if isinstance(self.lag_days, bool) or not isinstance(self.lag_days, int):
+            raise ConfigError(f"`lag_days` must be an integer >= 1, got {self.lag_days!r}")
+        if self.lag_days < 1:
+            raise ConfigError(f"`lag_days` must be >= 1, got {self.lag_days}")
+        band = self.rebalance_band
+        if (
+            isinstance(band, bool)
+            or not isinstance(band, int | float)
+            or not 0.0 <= float(band) < 1.0
+        ):
+            raise ConfigError(f"`rebalance_band` must be a number in [0, 1), got {band!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class CostsConfig:
     """``[costs]``: proportional fees and slippage in basis points of traded notional."""
 
@@ -200,14 +246,7 @@ def load_config(path: str | Path) -> Config:
         The file is missing or not TOML, or a value is invalid (the message names the file,
         the key path and the value).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file `{path}` does not exist")
-    try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid UTF-8 TOML: {exc}") from exc
-    return parse_config(raw, str(path))
+    return parse_config(read_toml(path, what="config file"), str(Path(path)))
 
 
 def parse_config(raw: Mapping[str, Any], path: str = "<inline>") -> Config:
@@ -215,7 +254,7 @@ def parse_config(raw: Mapping[str, Any], path: str = "<inline>") -> Config:
     for key in raw:
         if key not in _TOP_KEYS:
             raise ConfigError(
-                f"{path}: unknown key `{key}`{_suggest(key, _TOP_KEYS)}; "
+                f"{path}: unknown key `{key}`{suggest(key, _TOP_KEYS)}; "
                 f"allowed: {', '.join(sorted(_TOP_KEYS))}"
             )
     sections: dict[str, Any] = {}
@@ -255,7 +294,7 @@ def _build(cls: type[Any], table: Mapping[str, Any], path: str, section: str) ->
     for key, value in table.items():
         if key not in names:
             raise ConfigError(
-                f"{path}: unknown key `{section}.{key}`{_suggest(key, names)}; "
+                f"{path}: unknown key `{section}.{key}`{suggest(key, names)}; "
                 f"allowed in [{section}]: {', '.join(sorted(names))}"
             )
         values[key] = coerce(value, hints[key], f"{path}: `{section}.{key}`")
@@ -271,73 +310,6 @@ def _qualify(message: str, section: str) -> str:
     if match and "." not in match.group(1):
         return f"`{section}.{match.group(1)}`{message[match.end() :]}"
     return message
-
-
-def coerce(value: Any, hint: Any, where: str) -> Any:
-    """Check ``value`` (from TOML) against the type ``hint``; return it in that type.
-
-    ``where`` starts every error message (file and key path). Supported: ``bool``, ``int``,
-    ``float`` (finite; an integer is accepted), ``str``, ``datetime.date`` (TOML date or ISO
-    string), ``Literal[...]``, ``X | None``, ``tuple[X, ...]`` and mappings.
-    """
-    origin = get_origin(hint)
-    args = get_args(hint)
-    if origin is Literal:
-        if value not in args:
-            hint_text = _suggest(value, map(str, args)) if isinstance(value, str) else ""
-            allowed = ", ".join(map(str, args))
-            raise ConfigError(f"{where} must be one of {allowed}, got {value!r}{hint_text}")
-        return value
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in args if a is not type(None)]
-        if value is None and len(options) < len(args):
-            return None
-        errors = []
-        for option in options:
-            try:
-                return coerce(value, option, where)
-            except ConfigError as exc:
-                errors.append(str(exc))
-        raise ConfigError(errors[0])
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            raise ConfigError(f"{where} must be an array, got {value!r}")
-        item = args[0] if args else Any
-        return tuple(coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value, start=1))
-    if origin in (dict, Mapping) or hint in (dict, Mapping) or origin is typing.Mapping:
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"{where} must be a table, got {value!r}")
-        return dict(value)
-    if hint is Any:
-        return value
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where} must be true or false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where} must be an integer, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where} must be a number, got {value!r}")
-        if not math.isfinite(value):
-            raise ConfigError(f"{where} must be a finite number, got {value!r}")
-        return float(value)
-    if hint is dt.date:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise ConfigError(f"{where} must be a date (YYYY-MM-DD), got {value!r}")
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where} must be a string, got {value!r}")
-        return value
-    raise ConfigError(f"{where}: unsupported field type {hint!r}")  # pragma: no cover
 
 
 def _parse_strategies(items: Any, path: str) -> tuple[StrategySpec, ...]:
@@ -394,3 +366,12 @@ def config_hash(config: Config) -> str:
     """sha256 of the canonical JSON (sorted keys, no spaces) of `resolved_config`."""
     canonical = json.dumps(resolved_config(config), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def resolve_path(value: str, config_path: str) -> Path:
+    """Resolve ``value`` against the folder of ``config_path`` (``<inline>``: the working dir)."""
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    base = Path.cwd() if config_path == "<inline>" else Path(config_path).resolve().parent
+    return (base / path).resolve()

@@ -34,8 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _write_panel(path: Path) -> None:
-    from backtest.config import load_config
-    from backtest.inputs.schedule import Schedule
+    from backtest.config import Schedule, load_config
     from backtest.sweep.market import load_market, schedule_context
 
     market = load_market(load_config(REPO / "configs" / "demo.toml"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -14,6 +13,7 @@ import pandas as pd
 
 from backtest.constants import BUCKETS
 from backtest.errors import ConfigError
+from backtest.parsing import is_path_like, parse_date, parse_toml, read_toml
 
 __all__ = ["Member", "Universe", "known_universes", "load_universe"]
 
@@ -118,6 +118,21 @@ class Universe:
             for m in self.members
         }
 
+    def plain_members(self) -> dict[str, dict[str, Any]]:
+        """Return the membership as plain data: ticker -> bucket, exposure, window (ISO dates).
+
+        What a golden file records, so the gate can say when a universe file changed.
+        """
+        return {
+            m.ticker: {
+                "bucket": m.bucket,
+                "exposure": m.exposure,
+                "member_from": m.member_from.isoformat() if m.member_from else None,
+                "member_until": m.member_until.isoformat() if m.member_until else None,
+            }
+            for m in self.members
+        }
+
     def member(self, ticker: str) -> Member:
         """Return the member with ``ticker``."""
         for m in self.members:
@@ -144,27 +159,20 @@ def load_universe(name_or_path: str | Path) -> Universe:
         Naming the file, the member and the field, for unknown keys, duplicate tickers, a bad
         bucket, an exposure outside (0, 1] or a membership window that ends before it starts.
     """
-    text_path = str(name_or_path)
-    is_path = isinstance(name_or_path, Path) or text_path.endswith(".toml")
-    if is_path or "/" in text_path or "\\" in text_path:
-        path = Path(text_path)
-        if not path.is_file():
-            raise ConfigError(f"universe file `{path}` does not exist")
-        raw_bytes = path.read_bytes()
+    if is_path_like(name_or_path, ".toml"):
+        path = Path(name_or_path)
+        raw = read_toml(path, what="universe file")
         label = str(path)
     else:
+        name = str(name_or_path)
         known = known_universes()
-        if text_path not in known:
+        if name not in known:
             raise ConfigError(
-                f"unknown universe `{text_path}`; known: {', '.join(known)} "
+                f"unknown universe `{name}`; known: {', '.join(known)} "
                 f"(or the path of a .toml file)"
             )
-        raw_bytes = resources.files(__name__).joinpath(f"{text_path}.toml").read_bytes()
-        label = f"{text_path}.toml"
-    try:
-        raw = tomllib.loads(raw_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{label}: not valid UTF-8 TOML: {exc}") from exc
+        label = f"{name}.toml"
+        raw = parse_toml(resources.files(__name__).joinpath(label).read_bytes(), label)
     return _parse_universe(raw, label)
 
 
@@ -245,15 +253,4 @@ def _parse_member(item: Any, where: str) -> Member:
 
 
 def _parse_date(value: Any, where: str) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ConfigError(f"{where} must be an ISO date (YYYY-MM-DD), got {value!r}")
+    return None if value is None else parse_date(value, where)

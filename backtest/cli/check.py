@@ -57,7 +57,7 @@ def register(sub: Any) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from backtest.errors import ConfigError
-    from backtest.gate.check import check_against_golden, load_tolerances
+    from backtest.gate.check import check_against_golden
     from backtest.gate.check_view import check_blocks, report_json
     from backtest.gate.golden import (
         GoldenDataError,
@@ -66,6 +66,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         verify_data,
         write_golden,
     )
+    from backtest.gate.tolerances import load_tolerances
     from backtest.report.markup import to_html, to_markdown
 
     if args.max_rows < 0:

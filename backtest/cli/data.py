@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 from backtest.errors import ConfigError
+from backtest.parsing import parse_date
 
 __all__ = ["register"]
 
@@ -50,13 +50,6 @@ def register(sub: Any) -> None:
     info.set_defaults(handler=_cmd_info)
 
 
-def _date(value: str, flag: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"`{flag}` must be a date (YYYY-MM-DD), got {value!r}") from None
-
-
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from backtest.config import Config, DataConfig
     from backtest.data.fx import data_provenance, load_usd_prices
@@ -65,7 +58,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     from backtest.pipeline.providers import make_provider
     from universes import load_universe
 
-    start, end = _date(args.start, "--start"), _date(args.end, "--end")
+    start, end = parse_date(args.start, "`--start`"), parse_date(args.end, "`--end`")
     if end <= start:
         raise ConfigError(f"`--end` ({end}) must be after `--start` ({start})")
     out = Path(args.out)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 import json
 import math
 import sys
@@ -18,6 +17,7 @@ from typing import Any, TextIO, get_args
 
 from backtest.config import Config, DataSource, config_hash, load_config
 from backtest.errors import BacktestError, ConfigError
+from backtest.parsing import parse_date
 
 __all__ = [
     "add_json_flag",
@@ -58,13 +58,6 @@ def add_override_flags(parser: argparse.ArgumentParser, *, out: bool = True) -> 
         )
 
 
-def _date(value: str, flag: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"`{flag}` must be a date (YYYY-MM-DD), got {value!r}") from None
-
-
 def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
     """Return ``config`` with the override flags present in ``args`` applied (and validated)."""
     run_changes: dict[str, Any] = {}
@@ -72,9 +65,9 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
     if getattr(args, "name", None):
         run_changes["name"] = args.name
     if getattr(args, "start", None):
-        run_changes["start"] = _date(args.start, "--start")
+        run_changes["start"] = parse_date(args.start, "`--start`")
     if getattr(args, "end", None):
-        run_changes["end"] = _date(args.end, "--end")
+        run_changes["end"] = parse_date(args.end, "`--end`")
     if getattr(args, "source", None):
         data_changes["source"] = args.source
     if getattr(args, "data_dir", None):  # a flag path is relative to the working directory

@@ -18,14 +18,15 @@ import numpy as np
 import pandas as pd
 
 from backtest.atomic import atomic_write_bytes
+from backtest.config import Interpolation
 from backtest.errors import ConfigError
 from backtest.inputs.signal import (
     InferenceSignal,
-    Interpolation,
     known_series,
     load_signal,
     training_to_inference,
 )
+from backtest.parsing import parse_date
 
 __all__ = ["plot_paths", "register"]
 
@@ -70,7 +71,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     signal = load_signal(args.series)
-    as_of = _parse_date(args.as_of, "--as-of") if args.as_of else dt.date.today()
+    as_of = parse_date(args.as_of, "`--as-of`") if args.as_of else dt.date.today()
     plot_path = Path(args.plot) if args.plot else None
     if plot_path is not None:
         _check_plot_path(plot_path, force=args.force)
@@ -170,13 +171,6 @@ def _check_plot_path(path: Path, *, force: bool) -> None:
         raise ConfigError(f"`--plot` file {str(path)!r} exists; pass --force to replace it")
     if not path.parent.resolve().is_dir():
         raise ConfigError(f"`--plot` folder {str(path.parent)!r} does not exist")
-
-
-def _parse_date(value: str, flag: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"`{flag}` must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
 def _fmt(value: float) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from backtest.constants import DEFAULT_MIN_HISTORY_DAYS
 from backtest.errors import ConfigError, DataError
+from backtest.parsing import parse_date
 from universes import Member, Universe, known_universes, load_universe
 
 __all__ = ["PriceView", "load_price_view", "register"]
@@ -220,7 +221,4 @@ def _member_line(
 def _parse_as_of(value: str | None) -> dt.date | None:
     if value is None:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"`--as-of` must be a date (YYYY-MM-DD), got {value!r}") from None
+    return parse_date(value, "`--as-of`")

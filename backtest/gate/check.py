@@ -4,182 +4,29 @@ A value passes when ``|now - golden| <= max(abs, rel * |golden|)``; NaN equals N
 metric or event present on one side only is drift. Target weights are compared per event and
 ticker the same way (a ticker absent from an event has weight 0); an event whose determination
 date moved fails even with equal weights (status ``timing``): the no-look-ahead timing is part
-of the methodology.
-
-Tolerances resolve from the most specific entry down: ``[strategies.NAME.metrics] METRIC`` ->
-``[metrics] METRIC`` -> ``[default]`` of the tolerance file -> the built-in default of the
-metric (`DEFAULT_TOLERANCES`) -> `BUILTIN_DEFAULT`; a partial entry (``abs`` only) inherits the
-other key from the next level. Weights: ``[strategies.NAME.weights]`` -> ``[weights]`` ->
-`WEIGHT_TOLERANCE`. The built-in defaults accept floating-point noise only, so any real
-methodology change fails until the golden is regenerated on purpose (``--update``) or the
-tolerance file allows it.
+of the methodology. The tolerances and their resolution: `backtest.gate.tolerances`.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from backtest.errors import ConfigError
 from backtest.gate.compare import config_diff, metric_changes, weight_changes
 from backtest.gate.golden import Golden
+from backtest.gate.tolerances import Tolerances
 
 __all__ = [
-    "BUILTIN_DEFAULT",
-    "DEFAULT_TOLERANCES",
-    "WEIGHT_TOLERANCE",
+    "FAILING",
     "CheckReport",
-    "Tolerance",
-    "Tolerances",
     "check_against_golden",
     "event_summary",
-    "load_tolerances",
-    "universe_members",
 ]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Tolerance:
-    """Allowed difference: ``|now - golden| <= max(abs_tol, rel_tol * |golden|)``."""
-
-    abs_tol: float
-    rel_tol: float
-
-    def allowed(self, golden: float) -> float:
-        """Return the largest allowed ``|now - golden|`` (NaN golden: 0)."""
-        base = 0.0 if math.isnan(golden) else abs(golden)
-        return max(self.abs_tol, self.rel_tol * base)
-
-    def __str__(self) -> str:
-        """Return the tolerance as text."""
-        return f"abs {self.abs_tol:g}, rel {self.rel_tol:g}"
-
-
-BUILTIN_DEFAULT = Tolerance(abs_tol=1e-10, rel_tol=1e-8)
-DEFAULT_TOLERANCES: Mapping[str, Tolerance] = {
-    # currency: one millionth of a unit, whatever the size of the book
-    "fees_paid": Tolerance(abs_tol=1e-6, rel_tol=1e-8),
-}
-WEIGHT_TOLERANCE = Tolerance(abs_tol=1e-10, rel_tol=0.0)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Tolerances:
-    """Tolerance overrides read from a TOML file (`load_tolerances`); empty = built-ins."""
-
-    default: Mapping[str, float] = field(default_factory=dict)
-    metrics: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
-    weights: Mapping[str, float] = field(default_factory=dict)
-    strategies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    path: str = "<built-in>"
-
-    def for_metric(self, strategy: str, metric: str) -> Tolerance:
-        """Return the tolerance of ``metric`` for ``strategy``."""
-        builtin = DEFAULT_TOLERANCES.get(metric, BUILTIN_DEFAULT)
-        merged = {"abs": builtin.abs_tol, "rel": builtin.rel_tol}
-        merged.update(self.default)
-        merged.update(self.metrics.get(metric, {}))
-        merged.update(self.strategies.get(strategy, {}).get("metrics", {}).get(metric, {}))
-        return Tolerance(abs_tol=merged["abs"], rel_tol=merged["rel"])
-
-    def for_weights(self, strategy: str) -> Tolerance:
-        """Return the tolerance of the target weights of ``strategy``."""
-        merged = {"abs": WEIGHT_TOLERANCE.abs_tol, "rel": WEIGHT_TOLERANCE.rel_tol}
-        merged.update(self.weights)
-        merged.update(self.strategies.get(strategy, {}).get("weights", {}))
-        return Tolerance(abs_tol=merged["abs"], rel_tol=merged["rel"])
-
-    def check_names(self, strategies: Iterable[str], metrics: Iterable[str]) -> None:
-        """Refuse strategy or metric names that the compared runs do not have."""
-        known_s, known_m = sorted(set(strategies)), sorted(set(metrics))
-        named = [(f"metrics.{m}", m, known_m) for m in self.metrics]
-        for name, entry in self.strategies.items():
-            named.append((f"strategies.{name}", name, known_s))
-            named += [
-                (f"strategies.{name}.metrics.{m}", m, known_m) for m in entry.get("metrics", {})
-            ]
-        for where, name, known in named:
-            if name not in known:
-                close = difflib.get_close_matches(name, known, n=1)
-                hint = f" (did you mean `{close[0]}`?)" if close else ""
-                raise ConfigError(
-                    f"{self.path}: `{where}`: unknown name {name!r}{hint}; "
-                    f"known: {', '.join(known)}"
-                )
-
-
-def _pair(value: Any, where: str) -> dict[str, float]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{where} must be a table with `abs` and/or `rel`, got {value!r}")
-    out: dict[str, float] = {}
-    for key, number in value.items():
-        if key not in ("abs", "rel"):
-            close = difflib.get_close_matches(key, ["abs", "rel"], n=1)
-            hint = f" (did you mean `{close[0]}`?)" if close else ""
-            raise ConfigError(f"{where}: unknown key `{key}`{hint}; allowed: abs, rel")
-        if isinstance(number, bool) or not isinstance(number, int | float) or not number >= 0:
-            raise ConfigError(f"{where}.{key} must be a number >= 0 (inf allowed), got {number!r}")
-        out[key] = float(number)
-    return out
-
-
-def load_tolerances(path: str | Path | None) -> Tolerances:
-    """Read a tolerance file (TOML: ``default``, ``metrics``, ``weights``, ``strategies``)."""
-    if path is None:
-        return Tolerances()
-    source = Path(path)
-    if not source.is_file():
-        raise ConfigError(f"tolerance file `{source}` does not exist")
-    try:
-        raw = tomllib.loads(source.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{source}: not valid UTF-8 TOML: {exc}") from exc
-    top = ("default", "metrics", "weights", "strategies")
-    for key in raw:
-        if key not in top:
-            close = difflib.get_close_matches(key, top, n=1)
-            hint = f" (did you mean `{close[0]}`?)" if close else ""
-            raise ConfigError(f"{source}: unknown key `{key}`{hint}; allowed: {', '.join(top)}")
-
-    def table(value: Any, where: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"{source}: `{where}` must be a table, got {value!r}")
-        return value
-
-    metrics = {
-        m: _pair(v, f"{source}: `metrics.{m}`")
-        for m, v in table(raw.get("metrics", {}), "metrics").items()
-    }
-    strategies: dict[str, Any] = {}
-    for name, entry in table(raw.get("strategies", {}), "strategies").items():
-        entry = table(entry, f"strategies.{name}")
-        for key in entry:
-            if key not in ("metrics", "weights"):
-                raise ConfigError(
-                    f"{source}: unknown key `strategies.{name}.{key}`; allowed: metrics, weights"
-                )
-        strategies[name] = {
-            "metrics": {
-                m: _pair(v, f"{source}: `strategies.{name}.metrics.{m}`")
-                for m, v in table(entry.get("metrics", {}), f"strategies.{name}.metrics").items()
-            },
-            "weights": _pair(entry.get("weights", {}), f"{source}: `strategies.{name}.weights`"),
-        }
-    return Tolerances(
-        default=_pair(raw.get("default", {}), f"{source}: `default`"),
-        metrics=metrics,
-        weights=_pair(raw.get("weights", {}), f"{source}: `weights`"),
-        strategies=strategies,
-        path=str(source),
-    )
 
 
 def _status(golden: float, now: float, allowed: float) -> str:
@@ -303,26 +150,13 @@ def check_against_golden(
     )
 
 
-def universe_members(universe: Any) -> dict[str, dict[str, Any]]:
-    """Return a universe's membership as plain data: ticker -> bucket, exposure, window."""
-    return {
-        m.ticker: {
-            "bucket": m.bucket,
-            "exposure": m.exposure,
-            "member_from": m.member_from.isoformat() if m.member_from else None,
-            "member_until": m.member_until.isoformat() if m.member_until else None,
-        }
-        for m in universe.members
-    }
-
-
 def _input_notes(then: Mapping[str, Any], result: Any) -> list[str]:
     """Return what else changed since the golden: universe file, signal series, package versions."""
     notes = []
     members_then = then.get("universe_members")
     universe = getattr(result, "universe", None)
     if members_then is not None and universe is not None:
-        moved = config_diff(members_then, universe_members(universe))
+        moved = config_diff(members_then, universe.plain_members())
         if moved:
             notes.append(
                 f"universe `{universe.name}` changed since the golden: "

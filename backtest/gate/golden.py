@@ -80,12 +80,10 @@ def golden_from_result(result: Any) -> Golden:
             "config",
         )
     }
-    from backtest.gate.check import universe_members
-
     manifest["name"] = config.run.name
     manifest["created_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest["panel"] = panel_of(result.prices, config)
-    manifest["universe_members"] = universe_members(result.universe)
+    manifest["universe_members"] = result.universe.plain_members()
     return Golden(metrics=result.metrics, weights=result.weights, manifest=manifest)
 
 

@@ -15,65 +15,15 @@ events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, get_args
-
 import numpy as np
 import pandas as pd
 
+from backtest.config import Schedule
 from backtest.errors import ConfigError
 
-__all__ = ["Anchor", "Frequency", "Schedule", "rebalance_events"]
-
-Frequency = Literal["monthly", "quarterly", "semiannual", "annual"]
-Anchor = Literal["first", "last"]
+__all__ = ["rebalance_events"]
 
 _PERIOD_CODE: dict[str, str] = {"monthly": "M", "quarterly": "Q", "semiannual": "2Q", "annual": "Y"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Schedule:
-    """When the portfolio rebalances.
-
-    Parameters
-    ----------
-    frequency : {"monthly", "quarterly", "semiannual", "annual"}
-    anchor : {"first", "last"}
-        First or last trading day of each period is the effective date.
-    lag_days : int
-        Trading days between determination and effective date, >= 1.
-    rebalance_band : float
-        In [0, 1). Skip an event when every drifted weight is within this distance of its
-        target (``max_i |drifted_i - target_i| <= rebalance_band``); 0 means always trade.
-    """
-
-    frequency: Frequency = "monthly"
-    anchor: Anchor = "first"
-    lag_days: int = 1
-    rebalance_band: float = 0.0
-
-    def __post_init__(self) -> None:
-        """Validate the parameters; a bad value raises with the allowed range."""
-        if self.frequency not in get_args(Frequency):
-            raise ConfigError(
-                f"`frequency` must be one of {', '.join(get_args(Frequency))}, "
-                f"got {self.frequency!r}"
-            )
-        if self.anchor not in get_args(Anchor):
-            raise ConfigError(
-                f"`anchor` must be one of {', '.join(get_args(Anchor))}, got {self.anchor!r}"
-            )
-        if isinstance(self.lag_days, bool) or not isinstance(self.lag_days, int):
-            raise ConfigError(f"`lag_days` must be an integer >= 1, got {self.lag_days!r}")
-        if self.lag_days < 1:
-            raise ConfigError(f"`lag_days` must be >= 1, got {self.lag_days}")
-        band = self.rebalance_band
-        if (
-            isinstance(band, bool)
-            or not isinstance(band, int | float)
-            or not 0.0 <= float(band) < 1.0
-        ):
-            raise ConfigError(f"`rebalance_band` must be a number in [0, 1), got {band!r}")
 
 
 def rebalance_events(

@@ -38,21 +38,19 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from backtest.config import Interpolation, SignalMode
 from backtest.errors import ConfigError
+from backtest.parsing import is_path_like, parse_date
 
 __all__ = [
     "InferenceSignal",
-    "Interpolation",
     "SignalKind",
-    "SignalMode",
     "known_series",
     "load_signal",
     "parse_signal",
     "training_to_inference",
 ]
 
-SignalMode = Literal["point_in_time", "hindsight"]
-Interpolation = Literal["step", "linear"]
 SignalKind = Literal["actual", "estimate", "forecast", "prior"]
 _COLUMNS = ("period", "share", "usable_from", "kind", "source")
 _PERIOD = re.compile(r"^(\d{4})(?:[Qq]([1-4]))?$")
@@ -204,7 +202,7 @@ def load_signal(name_or_path: str | Path) -> InferenceSignal:
         field of the first bad value.
     """
     text = str(name_or_path)
-    if isinstance(name_or_path, Path) or text.endswith(".csv") or "/" in text or "\\" in text:
+    if is_path_like(name_or_path, ".csv"):
         path = Path(text)
         if not path.is_file():
             raise ConfigError(f"signal file `{path}` does not exist")
@@ -313,9 +311,4 @@ def _parse_share(value: str | None, where: str) -> float:
 
 
 def _parse_date(value: str | None, where: str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(dt.date.fromisoformat((value or "").strip()))
-    except ValueError as exc:
-        raise ConfigError(
-            f"{where}: `usable_from` must be an ISO date (YYYY-MM-DD), got {value!r}"
-        ) from exc
+    return pd.Timestamp(parse_date(value or "", f"{where}: `usable_from`"))

@@ -22,16 +22,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtest.config import Config, config_hash, resolved_config
+from backtest.config import Config, Schedule, config_hash, resolve_path, resolved_config
 from backtest.constants import SYNTHETIC_LABEL
 from backtest.context import Context, eligibility
 from backtest.data.fx import data_provenance, load_usd_prices
 from backtest.data.providers import PriceProvider
 from backtest.data.validate import AlignmentReport, align_prices
 from backtest.errors import ConfigError
-from backtest.inputs.schedule import Schedule, rebalance_events
+from backtest.inputs.schedule import rebalance_events
 from backtest.inputs.signal import InferenceSignal, load_signal
-from backtest.pipeline.providers import make_provider, resolve_path
+from backtest.parsing import is_path_like
+from backtest.pipeline.providers import make_provider
 from universes import Universe, load_universe
 
 __all__ = [
@@ -56,20 +57,18 @@ _VERSIONED = (
 )
 
 
-def _is_path(value: str, suffix: str) -> bool:
-    return value.endswith(suffix) or "/" in value or "\\" in value
-
-
 def config_universe(config: Config) -> Universe:
     """Return the config's universe: a packaged name, or a TOML path relative to the config file."""
     value = config.universe
-    return load_universe(resolve_path(value, config.path) if _is_path(value, ".toml") else value)
+    return load_universe(
+        resolve_path(value, config.path) if is_path_like(value, ".toml") else value
+    )
 
 
 def config_signal(config: Config) -> InferenceSignal:
     """Return the config's signal: a packaged series, or a CSV path relative to the config file."""
     value = config.signal.series
-    return load_signal(resolve_path(value, config.path) if _is_path(value, ".csv") else value)
+    return load_signal(resolve_path(value, config.path) if is_path_like(value, ".csv") else value)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
+from backtest.config import Config, resolve_path
 from backtest.data.providers import PriceProvider
 from backtest.errors import ConfigError
 
-if TYPE_CHECKING:
-    from backtest.config import Config
-
-__all__ = ["make_provider", "resolve_path"]
+__all__ = ["make_provider"]
 
 _SOURCES = ("demo", "files", "snapshot", "yahoo")
-
-
-def resolve_path(value: str, config_path: str) -> Path:
-    """Resolve ``value`` against the folder of ``config_path`` (``<inline>``: the working dir)."""
-    path = Path(value).expanduser()
-    if path.is_absolute():
-        return path
-    base = Path.cwd() if config_path == "<inline>" else Path(config_path).resolve().parent
-    return (base / path).resolve()
 
 
 def make_provider(config: Config) -> PriceProvider:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtest.inputs.schedule import Schedule
+from backtest.config import Schedule
 from backtest.sweep.grid import SCHEDULE_PARAMS
 from backtest.sweep.market import schedule_context
 from backtest.sweep.oos import rank_order

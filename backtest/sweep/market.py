@@ -14,9 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from backtest.config import Config
+from backtest.config import Config, Schedule
 from backtest.context import Context
-from backtest.inputs.schedule import Schedule
 from backtest.inputs.signal import InferenceSignal
 from backtest.pipeline.prepare import base_manifest, prepare
 from backtest.pipeline.prepare import schedule_context as prepared_context

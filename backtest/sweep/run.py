@@ -19,9 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtest.config import Config, resolved_config
+from backtest.config import Config, Schedule, resolved_config
 from backtest.errors import ConfigError
-from backtest.inputs.schedule import Schedule
 from backtest.sweep.executor import (
     ChunkResult,
     ChunkStore,

@@ -13,13 +13,7 @@ import pytest
 
 from backtest.config import parse_config
 from backtest.errors import ConfigError
-from backtest.gate.check import (
-    BUILTIN_DEFAULT,
-    Tolerance,
-    Tolerances,
-    check_against_golden,
-    load_tolerances,
-)
+from backtest.gate.check import check_against_golden
 from backtest.gate.check_view import check_blocks, report_json
 from backtest.gate.golden import (
     FORMAT,
@@ -29,6 +23,7 @@ from backtest.gate.golden import (
     verify_data,
     write_golden,
 )
+from backtest.gate.tolerances import BUILTIN_DEFAULT, Tolerance, Tolerances, load_tolerances
 from backtest.report.markup import to_markdown
 
 NAN = float("nan")

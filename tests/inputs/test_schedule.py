@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from backtest.config import Schedule
 from backtest.errors import ConfigError
-from backtest.inputs.schedule import Schedule, rebalance_events
+from backtest.inputs.schedule import rebalance_events
 
 
 def test_monthly_first_day_lag_one() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backtest.config import parse_config
+from backtest.config import parse_config, resolve_path
 from backtest.data.cache import CACHE_ENV_VAR, PriceCache
 from backtest.data.cached import CachedProvider
 from backtest.data.demo import DemoProvider
@@ -15,7 +15,7 @@ from backtest.data.files import FilesProvider
 from backtest.data.providers import PriceProvider
 from backtest.data.snapshot import SnapshotProvider
 from backtest.errors import DataError
-from backtest.pipeline.providers import make_provider, resolve_path
+from backtest.pipeline.providers import make_provider
 from backtest.pipeline.runner import run
 from tests.data.helpers import d
 

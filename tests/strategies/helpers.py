@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from backtest.config import Schedule
 from backtest.context import Context, eligibility
-from backtest.inputs.schedule import Schedule, rebalance_events
+from backtest.inputs.schedule import rebalance_events
 
 HAND_TICKERS = ["A1", "A2", "E1", "G1", "G2"]
 HAND_BUCKETS = {"A1": "asic", "A2": "asic", "E1": "edge", "G1": "gpu", "G2": "gpu"}

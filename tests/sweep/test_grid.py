@@ -7,9 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from backtest.config import load_config
+from backtest.config import Schedule, load_config
 from backtest.errors import ConfigError
-from backtest.inputs.schedule import Schedule
 from backtest.sweep.grid import expand_variants, parse_sweep
 from backtest.sweep.market import load_market, schedule_context
 from backtest.sweep.weights import variant_weights

@@ -156,7 +156,7 @@ def test_a_user_file_by_path(tmp_path: Path) -> None:
         (
             'note = "GPUs"',
             'note = "GPUs"\nmember_from = "January 2020"',
-            r"\(NVDA\): `member_from` must be an ISO date",
+            r"\(NVDA\): `member_from` must be a date",
         ),
         ("[[members]]", "[[members]\n", "not valid UTF-8 TOML"),
     ],

@@ -1,0 +1,147 @@
+"""Reading what users write: TOML files, ISO dates, typed values, and "did you mean" hints.
+
+Every file a user writes (a run config, a universe, a tolerance file, a sweep grid) is read by
+`read_toml`, every date by `parse_date` and every typed config value by `coerce`, so the same
+mistake gets the same one-line message wherever it is made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import tomllib
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from backtest.errors import ConfigError
+
+__all__ = ["coerce", "is_path_like", "parse_date", "parse_toml", "read_toml", "suggest"]
+
+
+def suggest(value: str, allowed: Iterable[str]) -> str:
+    """Return `` (did you mean `x`?)`` for the closest of ``allowed`` to ``value``, or ``""``."""
+    close = difflib.get_close_matches(value, list(allowed), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def is_path_like(value: str | Path, suffix: str) -> bool:
+    """Whether ``value`` names a file rather than a packaged item (a universe, a series).
+
+    A `Path`, or a string that ends in ``suffix`` (``".toml"``, ``".csv"``) or contains a path
+    separator, is a file; any other string is the name of something the package ships.
+    """
+    text = str(value)
+    return isinstance(value, Path) or text.endswith(suffix) or "/" in text or "\\" in text
+
+
+def parse_toml(raw: bytes, label: str) -> dict[str, Any]:
+    """Parse the bytes of a TOML document; ``label`` (a file name) starts the error message.
+
+    Raises
+    ------
+    ConfigError
+        ``"<label>: not valid UTF-8 TOML: <reason>"``.
+    """
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{label}: not valid UTF-8 TOML: {exc}") from exc
+
+
+def read_toml(path: str | Path, *, what: str) -> dict[str, Any]:
+    """Read a TOML file; ``what`` names it in the error (``config file``, ``tolerance file``).
+
+    Raises
+    ------
+    ConfigError
+        ``"<what> `<path>` does not exist"`` or the `parse_toml` message.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise ConfigError(f"{what} `{source}` does not exist")
+    return parse_toml(source.read_bytes(), str(source))
+
+
+def parse_date(value: Any, where: str) -> dt.date:
+    """Return ``value`` (a TOML date or an ISO ``YYYY-MM-DD`` string) as a `datetime.date`.
+
+    ``where`` names the field (``"`run.start`"``, ``"cfg.toml: `run.end`"``). A date with a
+    time of day is refused: every date in this project is a trading day.
+
+    Raises
+    ------
+    ConfigError
+        ``"<where> must be a date (YYYY-MM-DD), got <value>"``.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(f"{where} must be a date (YYYY-MM-DD), got {value!r}")
+
+
+def coerce(value: Any, hint: Any, where: str) -> Any:
+    """Check ``value`` (from TOML) against the type ``hint``; return it in that type.
+
+    ``where`` starts every error message (file and key path). Supported: ``bool``, ``int``,
+    ``float`` (finite; an integer is accepted), ``str``, ``datetime.date`` (TOML date or ISO
+    string), ``Literal[...]``, ``X | None``, ``tuple[X, ...]`` and mappings.
+    """
+    origin = get_origin(hint)
+    args = get_args(hint)
+    if origin is Literal:
+        if value not in args:
+            hint_text = suggest(value, map(str, args)) if isinstance(value, str) else ""
+            allowed = ", ".join(map(str, args))
+            raise ConfigError(f"{where} must be one of {allowed}, got {value!r}{hint_text}")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        if value is None and len(options) < len(args):
+            return None
+        errors = []
+        for option in options:
+            try:
+                return coerce(value, option, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0])
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where} must be an array, got {value!r}")
+        item = args[0] if args else Any
+        return tuple(coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value, start=1))
+    if origin in (dict, Mapping) or hint in (dict, Mapping) or origin is typing.Mapping:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where} must be a table, got {value!r}")
+        return dict(value)
+    if hint is Any:
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{where} must be a finite number, got {value!r}")
+        return float(value)
+    if hint is dt.date:
+        return parse_date(value, where)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string, got {value!r}")
+        return value
+    raise ConfigError(f"{where}: unsupported field type {hint!r}")  # pragma: no cover
