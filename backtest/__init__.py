@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backtest.config import Config, load_config
-    from backtest.pipeline.results import LoadedRun, load
+    from backtest.pipeline.result import LoadedRun, load
     from backtest.pipeline.runner import Result, run
 
 __all__ = ["Config", "LoadedRun", "Result", "load", "load_config", "run"]
@@ -23,8 +23,8 @@ __all__ = ["Config", "LoadedRun", "Result", "load", "load_config", "run"]
 _LAZY = {
     "Config": "backtest.config",
     "load_config": "backtest.config",
-    "LoadedRun": "backtest.pipeline.results",
-    "load": "backtest.pipeline.results",
+    "LoadedRun": "backtest.pipeline.result",
+    "load": "backtest.pipeline.result",
     "Result": "backtest.pipeline.runner",
     "run": "backtest.pipeline.runner",
 }

@@ -26,7 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from backtest.constants import DEFAULT_MAX_FILL_DAYS, DEFAULT_MIN_HISTORY_DAYS
+from backtest.constants import (
+    DEFAULT_MAX_FILL_DAYS,
+    DEFAULT_MIN_HISTORY_DAYS,
+    MAX_SIGNAL_HORIZON,
+)
 from backtest.errors import ConfigError
 from backtest.parsing import coerce, read_toml, suggest
 
@@ -129,6 +133,11 @@ class SignalConfig:
             raise ConfigError("`signal.series` must be a series name or a CSV path, got ''")
         if self.horizon < 0:
             raise ConfigError(f"`signal.horizon` must be >= 0, got {self.horizon}")
+        if self.horizon > MAX_SIGNAL_HORIZON:
+            raise ConfigError(
+                f"`signal.horizon` must be <= {MAX_SIGNAL_HORIZON} periods ahead, "
+                f"got {self.horizon}"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

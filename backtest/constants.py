@@ -9,6 +9,7 @@ __all__ = [
     "BUCKETS",
     "DEFAULT_MAX_FILL_DAYS",
     "DEFAULT_MIN_HISTORY_DAYS",
+    "MAX_SIGNAL_HORIZON",
     "PRICE_BOUNDS",
     "SYNTHETIC_LABEL",
     "TRADING_DAYS_PER_YEAR",
@@ -25,6 +26,10 @@ DEFAULT_MAX_FILL_DAYS: Final = 5
 
 DEFAULT_MIN_HISTORY_DAYS: Final = 21
 """Valid prices a member needs up to a determination date to be eligible."""
+
+MAX_SIGNAL_HORIZON: Final = 20
+"""Most periods ahead a signal may be read (``signal.horizon``): 20 years or 5 years of quarters;
+far beyond any published forecast, and within the dates pandas can represent."""
 
 PRICE_BOUNDS: Final = (1e-8, 1e9)
 """Plausible range of an adjusted close: a value outside it is corrupt data, not a price (it

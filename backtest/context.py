@@ -1,25 +1,24 @@
-"""What a strategy sees: the `Context` of a run and the `Strategy` protocol."""
+"""What a strategy sees and returns: the `Context`, the `Strategy` protocol, the weights check."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
-from backtest.constants import DEFAULT_MIN_HISTORY_DAYS
-from backtest.errors import ConfigError, StrategyError
+from backtest.errors import StrategyError
 
 __all__ = [
     "WEIGHT_SUM_TOLERANCE",
     "Context",
     "Strategy",
+    "Trades",
     "check_weight_values",
     "check_weights",
-    "eligibility",
+    "trading_dates",
 ]
 
 WEIGHT_SUM_TOLERANCE = 1e-9
@@ -68,16 +67,45 @@ class Context:
 
 @runtime_checkable
 class Strategy(Protocol):
-    """A frozen, keyword-only dataclass of parameters with one pure method.
+    """Anything with ``weights(context) -> DataFrame``; a frozen keyword-only dataclass is best.
 
-    ``weights(context)`` returns target weights: index = effective dates, columns = the
-    context's tickers, rows summing to 1 (or less only if the strategy holds cash by design),
-    no NaN, all >= 0. It may use prices only up to each event's determination row.
+    ``weights(context)`` returns target weights: index = the context's effective dates,
+    columns = its tickers, rows summing to 1 (or less only if the strategy holds cash by
+    design), no NaN, all >= 0. It may use prices only up to each event's determination row.
+
+    A strategy that buys once and holds says so with a class attribute
+    ``trades = "first_event"`` (see `trading_dates`); its frame then has the first effective
+    date only, and no later event places an order.
     """
 
     def weights(self, context: Context) -> pd.DataFrame:
         """Return target weights per event."""
         ...
+
+
+Trades = Literal["every_event", "first_event"]
+"""When a strategy trades: at every event (the default) or only at the first (buy and hold)."""
+
+
+def trading_dates(strategy: object, context: Context) -> pd.DatetimeIndex:
+    """Return the effective dates ``strategy``'s weights must be indexed by.
+
+    All of the context's effective dates, or only the first when the strategy's class says
+    ``trades = "first_event"``.
+
+    Raises
+    ------
+    StrategyError
+        When ``trades`` is set to anything else.
+    """
+    trades = getattr(strategy, "trades", "every_event")
+    if trades not in get_args(Trades):
+        raise StrategyError(
+            f"`trades` of {type(strategy).__name__} must be one of {', '.join(get_args(Trades))}, "
+            f"got {trades!r}"
+        )
+    dates = context.effective_dates
+    return dates[:1] if trades == "first_event" else dates
 
 
 def check_weights(
@@ -168,63 +196,3 @@ def check_weight_values(
             f"weights of `{name}` must sum to at most 1 per event, got {float(totals[where])!r} on "
             f"{pd.Timestamp(dates[where[-1]]).date()}"
         )
-
-
-def eligibility(
-    prices: pd.DataFrame,
-    events: pd.DataFrame,
-    membership: Mapping[str, tuple[dt.date | pd.Timestamp | None, dt.date | pd.Timestamp | None]],
-    *,
-    min_history_days: int = DEFAULT_MIN_HISTORY_DAYS,
-) -> pd.DataFrame:
-    """Return who is eligible at each event (DESIGN section 3).
-
-    A ticker is eligible at an event if its determination date ``t_d`` lies inside its
-    membership window (both ends inclusive) and it has at least ``min_history_days`` non-NaN
-    prices in the rows up to and including ``t_d``. Nothing after ``t_d`` is read.
-
-    Parameters
-    ----------
-    prices : DataFrame, shape (n_days, n_tickers)
-        Aligned adjusted closes, NaN before a listing.
-    events : DataFrame, shape (n_events, >= 3)
-        From `backtest.inputs.schedule.rebalance_events`: ``determination_date``,
-        ``effective_date`` and ``determination_row`` (the row of ``t_d`` in ``prices``).
-    membership : Mapping
-        ticker -> (member_from, member_until), ``None`` for an open end. A ticker of ``prices``
-        that is not in the mapping is a member at every date.
-    min_history_days : int
-        Valid prices needed up to and including ``t_d``, >= 1.
-
-    Returns
-    -------
-    DataFrame of bool, shape (n_events, n_tickers), index = effective dates, columns = the
-    columns of ``prices``.
-    """
-    if (
-        isinstance(min_history_days, bool)
-        or not isinstance(min_history_days, int | np.integer)
-        or min_history_days < 1
-    ):
-        raise ConfigError(f"`min_history_days` must be an integer >= 1, got {min_history_days!r}")
-    det_rows = events["determination_row"].to_numpy(dtype=np.int64)
-    if det_rows.size and (det_rows.min() < 0 or det_rows.max() >= len(prices)):
-        raise ConfigError(
-            f"`determination_row` must lie in [0, {len(prices) - 1}] (the rows of `prices`), "
-            f"got {int(det_rows.min())}..{int(det_rows.max())}"
-        )
-    counts = np.cumsum(prices.notna().to_numpy(), axis=0)
-    enough = counts[det_rows] >= min_history_days
-    det_dates = pd.DatetimeIndex(events["determination_date"])
-    member = np.ones_like(enough, dtype=bool)
-    for j, ticker in enumerate(prices.columns):
-        start, end = membership.get(ticker, (None, None))
-        if start is not None:
-            member[:, j] &= det_dates >= pd.Timestamp(start)
-        if end is not None:
-            member[:, j] &= det_dates <= pd.Timestamp(end)
-    return pd.DataFrame(
-        enough & member,
-        index=pd.DatetimeIndex(events["effective_date"], name="effective_date"),
-        columns=prices.columns,
-    )

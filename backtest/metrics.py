@@ -24,6 +24,8 @@ Conventions
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 import pandas as pd
 
@@ -67,21 +69,40 @@ def _ratio(num: float, den: float) -> float:
     return num / den
 
 
-def daily_returns(equity: np.ndarray | pd.Series, initial_cash: float) -> np.ndarray:
+@overload
+def daily_returns(equity: pd.DataFrame, initial_cash: float) -> pd.DataFrame: ...
+@overload
+def daily_returns(equity: pd.Series, initial_cash: float) -> pd.Series: ...
+@overload
+def daily_returns(equity: np.ndarray, initial_cash: float) -> np.ndarray: ...
+
+
+def daily_returns(
+    equity: np.ndarray | pd.Series | pd.DataFrame, initial_cash: float
+) -> np.ndarray | pd.Series | pd.DataFrame:
     """Return ``V_t / V_{t-1} - 1`` for each day, with ``V_{-1} = initial_cash``.
+
+    The one definition of a run's daily returns (DESIGN section 8): the run's, the loaded
+    folder's and the report's.
 
     Parameters
     ----------
-    equity : array, length n
+    equity : ndarray of length n, Series of length n, or DataFrame of shape (n, n_columns)
+        Values at each close (time along the first axis), one column per portfolio.
     initial_cash : float
 
     Returns
     -------
-    ndarray, length n
+    The same type and shape as ``equity``.
     """
+    if isinstance(equity, pd.Series | pd.DataFrame):
+        previous = equity.shift(1)
+        if len(previous):
+            previous.iloc[0] = float(initial_cash)
+        return equity / previous - 1.0
     values = _arr(equity)
-    previous = np.concatenate(([float(initial_cash)], values[:-1]))
-    return values / previous - 1.0
+    previous_values = np.concatenate(([float(initial_cash)], values[:-1]))
+    return values / previous_values - 1.0
 
 
 def total_return(returns: np.ndarray | pd.Series) -> float:

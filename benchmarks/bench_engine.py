@@ -144,7 +144,7 @@ def main() -> None:
     """Print the benchmark table."""
     from backtest.config import load_config
     from backtest.engine.simulation import simulate
-    from backtest.pipeline.results import write_run
+    from backtest.pipeline.result import write_run
     from backtest.pipeline.runner import run
 
     text, source = _config_text()
@@ -157,12 +157,11 @@ def main() -> None:
         warm = _best(lambda: run(config))
         costs: dict[str, Any] = {"initial_cash": 1e6, "fees_bps": 10.0, "slippage_bps": 5.0}
         engine_times = {}
+        targets = result.target_frames()
         for engine in ("rust", "numba"):
-            simulate(result.prices, result.targets, engine=engine, **costs)  # compile / warm
+            simulate(result.prices, targets, engine=engine, **costs)  # compile / warm
             engine_times[engine] = _best(
-                lambda engine=engine: simulate(
-                    result.prices, result.targets, engine=engine, **costs
-                )
+                lambda engine=engine: simulate(result.prices, targets, engine=engine, **costs)
             )[0]
         counter = iter(range(100))
         report = _best(

@@ -10,6 +10,7 @@ from typing import Any
 
 from backtest.context import Context, Strategy
 from strategies.batch import linear_tilt_batch
+from strategies.buy_and_hold import BuyAndHold
 from strategies.constraints import BucketBounds, Capped, MinWeight
 from strategies.diversified import Diversified2550
 from strategies.equal_weight import EqualWeight
@@ -22,6 +23,7 @@ __all__ = [
     "CONSTRAINTS",
     "REGISTRY",
     "BucketBounds",
+    "BuyAndHold",
     "Capped",
     "Context",
     "Diversified2550",
@@ -42,7 +44,8 @@ REGISTRY: dict[str, type[Any]] = {
     "linear_tilt": LinearTilt,
     "nvda_only": NvdaOnly,
 }
-"""Config ``kind`` -> strategy class."""
+"""Config ``kind`` -> strategy class. (`BuyAndHold`, the baseline and the reference rows, is
+not a config kind: the runner builds it for the baseline ticker and each reference ETF.)"""
 
 CONSTRAINTS: dict[str, type[Any]] = {
     "capped": Capped,

@@ -87,6 +87,7 @@ def test_empty_config_is_all_defaults() -> None:
         ({"run": {"initial_cash": 0}}, r"`run\.initial_cash` must be > 0, got 0"),
         ({"run": {"name": "../up"}}, r"`run\.name` must be a folder name .* got '\.\./up'"),
         ({"signal": {"horizon": -1}}, r"`signal\.horizon` must be >= 0, got -1"),
+        ({"signal": {"horizon": 240}}, r"`signal\.horizon` must be <= 20 periods ahead, got 240"),
         ({"data": {"max_fill_days": -1}}, r"`data\.max_fill_days` must be >= 0, got -1"),
         ({"data": {"offline": "yes"}}, r"`data\.offline` must be true or false, got 'yes'"),
         ({"data": {"source": "files"}}, r'`data\.dir` is required when `data\.source` is "files"'),

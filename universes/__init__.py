@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -132,6 +133,30 @@ class Universe:
             }
             for m in self.members
         }
+
+    def in_window(self, start: dt.date, end: dt.date) -> Universe:
+        """Return the universe without the members whose membership window misses ``[start, end]``.
+
+        Such a member (e.g. one whose ``member_from`` is its listing date, after the run ends)
+        can never be eligible in the run, and it has no price to load or validate.
+
+        Raises
+        ------
+        ConfigError
+            When no member is left.
+        """
+        kept = tuple(
+            m
+            for m in self.members
+            if (m.member_from is None or m.member_from <= end)
+            and (m.member_until is None or m.member_until >= start)
+        )
+        if not kept:
+            raise ConfigError(
+                f"universe `{self.name}` has no member between {start} and {end} "
+                "(every `member_from` / `member_until` window misses the run)"
+            )
+        return dataclasses.replace(self, members=kept)
 
     def member(self, ticker: str) -> Member:
         """Return the member with ``ticker``."""

@@ -54,7 +54,7 @@ def register(sub: Any) -> None:
 
 def _side(path: str, args: argparse.Namespace) -> Any:
     """Return a results folder (loaded) or a config (loaded and validated, not yet run)."""
-    from backtest.pipeline.results import load
+    from backtest.pipeline.result import load
 
     target = Path(path)
     if target.is_dir():

@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from backtest.pipeline.results import check_writable, write_run
+    from backtest.pipeline.result import check_writable, write_run
     from backtest.report.tables import terminal_table
 
     config = load_with_overrides(args.config, args)

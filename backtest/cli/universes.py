@@ -140,7 +140,7 @@ def load_price_view(universe: Universe, *, data_dir: str | None, end: dt.date) -
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from backtest.context import eligibility
+    from backtest.inputs.context import eligibility
 
     universe = load_universe(args.universe)
     as_of = _parse_as_of(args.as_of)

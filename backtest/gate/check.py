@@ -93,7 +93,7 @@ def check_against_golden(
     golden_path: str = "",
     data_note: str = "data not verified",
 ) -> CheckReport:
-    """Compare a `backtest.pipeline.runner.Result` with a golden file.
+    """Compare a `backtest.pipeline.result.Result` with a golden file.
 
     The caller verifies the data first (`backtest.gate.golden.verify_data`); this function compares
     numbers only and never raises on drift.

@@ -2,8 +2,8 @@
 
 A "run" is anything with ``weights`` (long: ``strategy, determination_date, effective_date,
 ticker, weight``), ``metrics`` (one row per strategy, index ``strategy``) and ``manifest`` (with
-``config``, ``config_sha256``, ``data_sha256``): a `backtest.pipeline.runner.Result` or a
-folder read by `backtest.pipeline.results.load`. `compare_runs` computes the differences
+``config``, ``config_sha256``, ``data_sha256``): a `backtest.pipeline.result.Result` or a
+folder read by `backtest.pipeline.result.load`. `compare_runs` computes the differences
 (`backtest.gate.compare_view` lays them out); `backtest.gate.check` reuses the diff functions.
 
 A weight is "changed" when ``|b - a| > 1e-12`` (float noise of identical code is exactly 0) or

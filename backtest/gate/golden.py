@@ -64,7 +64,7 @@ class Golden:
 
 
 def golden_from_result(result: Any) -> Golden:
-    """Build a `Golden` from a `backtest.pipeline.runner.Result`."""
+    """Build a `Golden` from a `backtest.pipeline.result.Result`."""
     config: Config = result.config
     manifest = {
         key: result.manifest.get(key)
@@ -200,7 +200,7 @@ def verify_data(golden: Golden, result: Any, *, label: str) -> str:
     """
     from backtest.data.fx import data_provenance, load_usd_prices
     from backtest.data.validate import align_prices
-    from backtest.pipeline.prepare import prices_sha256
+    from backtest.pipeline.manifest import prices_sha256
     from backtest.pipeline.providers import make_provider
 
     want = str(golden.manifest["data_sha256"])

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.config import Interpolation, SignalMode
+from backtest.constants import MAX_SIGNAL_HORIZON
 from backtest.errors import ConfigError
 from backtest.parsing import is_path_like, parse_date
 
@@ -171,6 +172,8 @@ def _check_options(mode: object, interpolation: object, horizon: object) -> None
         )
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 0:
         raise ConfigError(f"`horizon` must be an integer >= 0, got {horizon!r}")
+    if horizon > MAX_SIGNAL_HORIZON:
+        raise ConfigError(f"`horizon` must be <= {MAX_SIGNAL_HORIZON} periods ahead, got {horizon}")
 
 
 def _midpoint(period: pd.Period) -> pd.Timestamp:

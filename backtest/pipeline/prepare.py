@@ -8,53 +8,31 @@ the config file's folder, like every other path in a config.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import hashlib
-import platform
-import subprocess
 import warnings
 from dataclasses import dataclass
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from backtest.config import Config, Schedule, config_hash, resolve_path, resolved_config
-from backtest.constants import SYNTHETIC_LABEL
-from backtest.context import Context, eligibility
+from backtest.config import Config, resolve_path
+from backtest.context import Context
 from backtest.data.fx import data_provenance, load_usd_prices
 from backtest.data.providers import PriceProvider
 from backtest.data.validate import AlignmentReport, align_prices
-from backtest.errors import ConfigError
-from backtest.inputs.schedule import rebalance_events
+from backtest.inputs.context import schedule_context
+from backtest.inputs.references import REFERENCE_TICKERS, ReferencePrices, load_references
 from backtest.inputs.signal import InferenceSignal, load_signal
 from backtest.parsing import is_path_like
+from backtest.pipeline.manifest import base_manifest
 from backtest.pipeline.providers import make_provider
 from universes import Universe, load_universe
 
 __all__ = [
     "Prepared",
-    "base_manifest",
     "config_signal",
     "config_universe",
-    "members_in_window",
     "prepare",
-    "prices_sha256",
-    "schedule_context",
 ]
-
-_VERSIONED = (
-    "inference-shift",
-    "vectorbt",
-    "vectorbt-rust",
-    "numpy",
-    "pandas",
-    "yfinance",
-    "pyarrow",
-)
 
 
 def config_universe(config: Config) -> Universe:
@@ -79,58 +57,44 @@ class Prepared:
     ----------
     prices : DataFrame, shape (n_days, n_tickers)
         Validated adjusted closes of the members plus the baseline ticker (sorted columns).
-    events : DataFrame
-        The config schedule's events (`backtest.inputs.schedule.rebalance_events`).
     context : Context
-        What the config's strategies see under its schedule.
-    provenance : dict
-        What the provider reports about the data (`backtest.data.fx.data_provenance`).
+        What the config's strategies see under its schedule (its ``events`` are the run's).
     outside_window : tuple of str
         Declared members whose membership window misses the run (left out, never eligible).
+    references : ReferencePrices or None
+        The reference ETFs on the run's calendar (None when not asked for, as in a sweep).
+    manifest : dict
+        What every output of the run records (`backtest.pipeline.manifest.base_manifest`, plus
+        ``references`` when they were loaded).
     """
 
     config: Config
     universe: Universe
-    provider: PriceProvider
-    provenance: dict[str, Any]
     prices: pd.DataFrame
     alignment: AlignmentReport
     signal: InferenceSignal
-    events: pd.DataFrame
     context: Context
-    outside_window: tuple[str, ...] = ()
+    outside_window: tuple[str, ...]
+    references: ReferencePrices | None
+    manifest: dict[str, Any]
 
     @property
-    def look_ahead(self) -> bool:
-        """Whether the signal mode uses figures before they were published."""
-        return self.config.signal.mode == "hindsight"
+    def events(self) -> pd.DataFrame:
+        """The rebalance events of the config's schedule."""
+        return self.context.events
 
 
-def members_in_window(universe: Universe, start: dt.date, end: dt.date) -> Universe:
-    """``universe`` without the members whose membership window misses ``[start, end]``.
+def prepare(
+    config: Config, *, provider: PriceProvider | None = None, references: bool = True
+) -> Prepared:
+    """Load, validate and align the data of ``config`` and build its strategy `Context`.
 
-    Such a member (e.g. one whose ``member_from`` is its listing date, after the run ends) can
-    never be eligible in the run, and it has no price to load or validate.
+    With ``references`` the reference ETFs (SPY, QQQ, SMH) are loaded from the same provider
+    and aligned to the run's calendar; one the provider lacks is left out with its reason.
     """
-    kept = tuple(
-        m
-        for m in universe.members
-        if (m.member_from is None or m.member_from <= end)
-        and (m.member_until is None or m.member_until >= start)
-    )
-    if not kept:
-        raise ConfigError(
-            f"universe `{universe.name}` has no member between {start} and {end} "
-            "(every `member_from` / `member_until` window misses the run)"
-        )
-    return dataclasses.replace(universe, members=kept)
-
-
-def prepare(config: Config, *, provider: PriceProvider | None = None) -> Prepared:
-    """Load, validate and align the data of ``config`` and build its strategy `Context`."""
     declared = config_universe(config)
-    universe = members_in_window(declared, config.run.start, config.run.end)
-    outside = sorted(set(declared.tickers) - set(universe.tickers))
+    universe = declared.in_window(config.run.start, config.run.end)
+    outside = tuple(sorted(set(declared.tickers) - set(universe.tickers)))
     signal = config_signal(config)
     provider = provider or make_provider(config)
     tickers = sorted(set(universe.tickers) | {config.baseline})
@@ -162,7 +126,7 @@ def prepare(config: Config, *, provider: PriceProvider | None = None) -> Prepare
     context = schedule_context(
         config=config, universe=universe, signal=signal, prices=prices, schedule=config.schedule
     )
-    return Prepared(
+    manifest = base_manifest(
         config=config,
         universe=universe,
         provider=provider,
@@ -170,120 +134,29 @@ def prepare(config: Config, *, provider: PriceProvider | None = None) -> Prepare
         prices=prices,
         alignment=alignment,
         signal=signal,
-        events=context.events,
+        outside_window=outside,
+    )
+    loaded = None
+    if references:
+        loaded = load_references(
+            provider,
+            pd.DatetimeIndex(prices.index),
+            first_date=context.effective_dates[0],
+            max_fill_days=config.data.max_fill_days,
+            tickers=[t for t in REFERENCE_TICKERS if t not in tickers],
+        )
+        manifest["references"] = {
+            t: "used" if t in loaded.prices.columns else f"absent: {loaded.absent.get(t, '')}"
+            for t in REFERENCE_TICKERS
+        }
+    return Prepared(
+        config=config,
+        universe=universe,
+        prices=prices,
+        alignment=alignment,
+        signal=signal,
         context=context,
-        outside_window=tuple(outside),
+        outside_window=outside,
+        references=loaded,
+        manifest=manifest,
     )
-
-
-def schedule_context(
-    *,
-    config: Config,
-    universe: Universe,
-    signal: InferenceSignal,
-    prices: pd.DataFrame,
-    schedule: Schedule,
-) -> Context:
-    """Return the `Context` under ``schedule``: events, signal at each ``t_d``, eligibility.
-
-    Parameters
-    ----------
-    prices : DataFrame, shape (n_days, n_tickers)
-        Aligned prices including every universe member (other columns are ignored).
-    """
-    events = rebalance_events(
-        pd.DatetimeIndex(prices.index), schedule, warmup_days=config.data.min_history_days
-    )
-    if events.empty:
-        raise ConfigError(
-            f"no rebalance event between {config.run.start} and {config.run.end}: the window is "
-            f"shorter than `data.min_history_days` ({config.data.min_history_days}) plus one period"
-        )
-    share = signal.share_at(
-        events["determination_date"],
-        mode=config.signal.mode,
-        interpolation=config.signal.interpolation,
-        horizon=config.signal.horizon,
-    )
-    share.index = pd.DatetimeIndex(events["effective_date"], name="effective_date")
-    member_prices = prices[universe.tickers]
-    return Context(
-        prices=member_prices,
-        events=events,
-        eligible=eligibility(
-            member_prices,
-            events,
-            universe.membership(),
-            min_history_days=config.data.min_history_days,
-        ),
-        share=share,
-        buckets=universe.buckets,
-        exposures=universe.exposures,
-    )
-
-
-def prices_sha256(prices: pd.DataFrame) -> str:
-    """sha256 of the aligned price panel (dates, tickers and float64 bytes)."""
-    digest = hashlib.sha256()
-    digest.update(",".join(map(str, prices.columns)).encode())
-    digest.update(pd.DatetimeIndex(prices.index).asi8.tobytes())
-    digest.update(np.ascontiguousarray(prices.to_numpy(dtype=np.float64)).tobytes())
-    return digest.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for package in _VERSIONED:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
-
-
-def _git_commit() -> str | None:
-    """Return the checkout's commit when the package runs from a git work tree, else None."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else None
-
-
-def base_manifest(prepared: Prepared) -> dict[str, Any]:
-    """Return the manifest entries of every output of ``prepared`` (hashes, versions, flags)."""
-    config = prepared.config
-    synthetic = bool(prepared.provider.synthetic)
-    return {
-        "config": resolved_config(config),
-        "config_sha256": config_hash(config),
-        "data_source": prepared.provider.name,
-        "data_provenance": prepared.provenance,
-        "data_sha256": prices_sha256(prepared.prices),
-        "signal_sha256": prepared.signal.sha256,
-        "versions": _versions(),
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "buckets": dict(sorted(prepared.universe.buckets.items())),
-        "members_outside_window": list(prepared.outside_window),
-        "git_commit": _git_commit(),
-        "look_ahead": prepared.look_ahead,
-        "synthetic": synthetic,
-        "label": SYNTHETIC_LABEL if synthetic else "real prices",
-        "first_valid": {t: d.isoformat() for t, d in prepared.alignment.first_valid.items()},
-        "filled_gaps": [
-            dataclasses.asdict(g)
-            | {
-                "first_missing": g.first_missing.isoformat(),
-                "last_missing": g.last_missing.isoformat(),
-            }
-            for g in prepared.alignment.filled_gaps
-        ],
-    }

@@ -1,89 +1,37 @@
-"""The run pipeline: config -> prices -> events -> signal -> weights -> simulation -> metrics.
+"""The run: config -> prepared inputs -> every strategy's weights -> one simulation -> `Result`.
 
-`run` returns a `Result` whose frames are exactly what ``results/<run>/`` holds
-(`backtest.pipeline.results.write_run` writes them, `backtest.pipeline.results.load` reads them
-back).
+Read top to bottom, `run` is the whole pipeline: `backtest.pipeline.prepare.prepare` loads the
+universe, prices, signal and reference ETFs and builds the strategies' `Context`; each
+strategy of the config (and any given from Python) returns its weights, checked by
+`backtest.context.check_weights`; the NVDA ``baseline`` and the reference rows are
+`strategies.BuyAndHold` strategies; one `backtest.engine.simulation.simulate` call values them
+all; `backtest.metrics.metrics_table` measures them; the `Result` holds the frames that
+``results/<run>/`` is written from (`backtest.pipeline.result.write_run`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from backtest.config import Config, load_config
-from backtest.context import check_weights
+from backtest.constants import BASELINE_COLUMN
+from backtest.context import Context, Strategy, check_weights, trading_dates
 from backtest.data.providers import PriceProvider
-from backtest.data.validate import AlignmentReport
 from backtest.engine.simulation import Simulation, simulate
-from backtest.inputs.references import REFERENCE_PREFIX, REFERENCE_TICKERS, load_references
-from backtest.metrics import metrics_table
-from backtest.pipeline.prepare import base_manifest, prepare, prices_sha256
+from backtest.inputs.references import REFERENCE_PREFIX
+from backtest.metrics import daily_returns, metrics_table
+from backtest.pipeline.prepare import Prepared, prepare
+from backtest.pipeline.result import Result
+from strategies import BuyAndHold
 from strategies.build import build_strategy
-from universes import Universe
 
-__all__ = ["Result", "prices_sha256", "run"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Result:
-    """Everything a run produced; the files in ``results/<run>/`` are views of it.
-
-    Attributes
-    ----------
-    equity : DataFrame, shape (n_days, n_strategies + 1)
-        Portfolio value per strategy and ``baseline`` (last column), index ``date``.
-    returns : DataFrame, shape (n_days, n_strategies + 1)
-        Daily returns ``V_t / V_{t-1} - 1`` with ``V_{-1}`` = initial cash.
-    weights : DataFrame (long)
-        ``strategy, determination_date, effective_date, ticker, weight`` (targets).
-    holdings : DataFrame (long)
-        ``strategy, date, ticker, weight``: end-of-day drifted weights (cash = 1 - sum).
-    orders : DataFrame (long)
-        ``strategy, date, ticker, side, size, price, notional, fees``, one row per fill.
-    turnover : DataFrame (long)
-        ``strategy, effective_date, turnover, fees, skipped``: one-way turnover and fees per event.
-    skipped_events : DataFrame (long)
-        ``strategy, effective_date``: events the rebalance band skipped.
-    reference_equity : DataFrame, shape (n_days, n_references)
-        Buy-and-hold value of each reference ETF (``ref_SPY`` ...); not strategies.
-    metrics : DataFrame
-        One row per strategy, ``baseline``, then each reference (index ``strategy``).
-    manifest : dict
-    """
-
-    config: Config
-    universe: Universe
-    prices: pd.DataFrame
-    events: pd.DataFrame
-    share: pd.Series
-    targets: Mapping[str, pd.DataFrame]
-    simulation: Simulation
-    equity: pd.DataFrame
-    returns: pd.DataFrame
-    weights: pd.DataFrame
-    holdings: pd.DataFrame
-    orders: pd.DataFrame
-    turnover: pd.DataFrame
-    skipped_events: pd.DataFrame
-    reference_equity: pd.DataFrame
-    metrics: pd.DataFrame
-    manifest: dict[str, Any]
-    alignment: AlignmentReport = field(default_factory=AlignmentReport)
-
-    def report(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
-        """Write the run folder (files, ``report.html``, ``summary.md``, charts) to ``path``.
-
-        An existing folder is replaced only with ``force``; returns the folder.
-        """
-        from backtest.pipeline.results import write_run
-
-        return write_run(self, path, force=force)
+__all__ = ["Result", "run"]
 
 
 def run(
@@ -96,145 +44,112 @@ def run(
     if not isinstance(config, Config):
         config = load_config(Path(config))
     prepared = prepare(config, provider=provider)
-    universe, prices, events, context = (
-        prepared.universe,
-        prepared.prices,
-        prepared.events,
-        prepared.context,
+    strategies = {s.name: build_strategy(s) for s in config.strategies}
+    panel, targets = _targets(prepared, strategies)
+    simulation = simulate(
+        panel,
+        targets,
+        initial_cash=config.run.initial_cash,
+        fees_bps=config.costs.fees_bps,
+        slippage_bps=config.costs.slippage_bps,
+        rebalance_band=config.schedule.rebalance_band,
     )
-    tickers = list(prices.columns)
-    targets: dict[str, pd.DataFrame] = {}
-    for spec in config.strategies:
-        strategy = build_strategy(spec)
-        weights = strategy.weights(context)
-        check_weights(
-            weights, columns=context.tickers, index=context.effective_dates, name=spec.name
-        )
-        targets[spec.name] = weights.reindex(columns=tickers, fill_value=0.0)
-    first = events["effective_date"].iloc[0]
-    targets["baseline"] = pd.DataFrame(
-        {t: [1.0 if t == config.baseline else 0.0] for t in tickers},
-        index=pd.DatetimeIndex([first], name="effective_date"),
-    )
-    costs: dict[str, Any] = {
-        "initial_cash": config.run.initial_cash,
-        "fees_bps": config.costs.fees_bps,
-        "slippage_bps": config.costs.slippage_bps,
-    }
-    simulation = simulate(prices, targets, rebalance_band=config.schedule.rebalance_band, **costs)
-    references = load_references(
-        prepared.provider,
-        pd.DatetimeIndex(prices.index),
-        first_date=first,
-        max_fill_days=config.data.max_fill_days,
-        tickers=[t for t in REFERENCE_TICKERS if t not in tickers],
-    )
-    ref_names = tuple(REFERENCE_PREFIX + t for t in references.prices.columns)
-    ref_sim = (
-        simulate(
-            references.prices,
-            {
-                REFERENCE_PREFIX + t: pd.DataFrame(
-                    [[1.0 if c == t else 0.0 for c in references.prices.columns]],
-                    index=pd.DatetimeIndex([first], name="effective_date"),
-                    columns=references.prices.columns,
-                )
-                for t in references.prices.columns
-            },
-            **costs,
-        )
-        if ref_names
-        else None
-    )
-    equity = simulation.equity.rename_axis(index="date")
-    reference_equity = (
-        ref_sim.equity.rename_axis(index="date")
-        if ref_sim is not None
-        else pd.DataFrame(index=equity.index)
-    )
-    returns = _daily_returns(equity, config.run.initial_cash)
-    everything = pd.concat(
-        [returns, _daily_returns(reference_equity, config.run.initial_cash)], axis=1
-    )
-    metrics = metrics_table(
-        everything,
-        turnover=pd.concat(
-            [simulation.turnover, *([ref_sim.turnover] if ref_sim else [])], axis=1, sort=True
-        ),
-        fees=pd.concat([simulation.fees, *([ref_sim.fees] if ref_sim else [])]),
-        baseline="baseline",
-        references=ref_names,
-    )
-    turnover = _long_turnover(simulation, targets)
-    manifest: dict[str, Any] = base_manifest(prepared) | {
-        "references": {
-            t: ("used" if REFERENCE_PREFIX + t in ref_names else f"absent: {why}")
-            for t, why in [(t, references.absent.get(t, "")) for t in REFERENCE_TICKERS]
-        },
-    }
+    names = [*strategies, BASELINE_COLUMN]
+    references = [n for n in targets if n not in names]
+    equity = simulation.equity[names].rename_axis(index="date")
+    reference_equity = simulation.equity[references].rename_axis(index="date")
+    returns = daily_returns(simulation.equity, config.run.initial_cash)
+    context = prepared.context
     return Result(
         config=config,
-        universe=universe,
-        prices=prices,
-        events=events,
-        share=context.share,
-        targets=targets,
-        simulation=simulation,
-        equity=equity,
-        returns=returns,
-        weights=_long_weights(targets, events),
-        holdings=_long_holdings(simulation.holdings),
-        orders=simulation.orders.rename(columns={"variant": "strategy"}),
-        turnover=turnover,
-        skipped_events=turnover.loc[
-            turnover["skipped"], ["strategy", "effective_date"]
-        ].reset_index(drop=True),
-        reference_equity=reference_equity,
-        metrics=metrics,
-        manifest=manifest,
+        universe=prepared.universe,
+        prices=prepared.prices,
         alignment=prepared.alignment,
+        equity=equity,
+        weights=_long_weights({n: targets[n] for n in names}, context, prepared.prices.columns),
+        holdings=_long_holdings(simulation, names, list(prepared.prices.columns)),
+        orders=_orders(simulation, names),
+        turnover=_long_turnover(simulation, {n: targets[n] for n in names}),
+        reference_equity=reference_equity,
+        events=context.events[["determination_date", "effective_date"]].assign(
+            share=context.share.to_numpy()
+        ),
+        metrics=metrics_table(
+            returns,
+            turnover=simulation.turnover,
+            fees=simulation.fees,
+            baseline=BASELINE_COLUMN,
+            references=tuple(references),
+        ),
+        manifest=prepared.manifest,
     )
 
 
-def _long_weights(targets: Mapping[str, pd.DataFrame], events: pd.DataFrame) -> pd.DataFrame:
-    """Targets as ``strategy, determination_date, effective_date, ticker, weight`` rows."""
+def _targets(
+    prepared: Prepared, strategies: Mapping[str, Strategy]
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Return the simulation's price panel and every variant's target weights on it.
+
+    The panel is the run's prices (members and the baseline ticker) with the reference ETFs'
+    columns after them. The config's strategies see the members' `Context`; the baseline and each
+    reference are a `BuyAndHold` of one column of the whole panel. Every variant's weights are
+    checked against the context it saw, then placed on the panel's columns (0 elsewhere).
+    """
+    context = prepared.context
+    references = prepared.references
+    reference_prices = references.prices if references is not None else pd.DataFrame()
+    panel = pd.concat([prepared.prices, reference_prices], axis=1)
+    whole = dataclasses.replace(
+        context,
+        prices=panel,
+        eligible=context.eligible.reindex(columns=panel.columns, fill_value=False),
+    )
+    variants: dict[str, tuple[Strategy, Context]] = {n: (s, context) for n, s in strategies.items()}
+    variants[BASELINE_COLUMN] = (BuyAndHold(ticker=prepared.config.baseline), whole)
+    variants |= {
+        REFERENCE_PREFIX + t: (BuyAndHold(ticker=t), whole) for t in reference_prices.columns
+    }
+    targets: dict[str, pd.DataFrame] = {}
+    for name, (strategy, seen) in variants.items():
+        weights = strategy.weights(seen)
+        check_weights(weights, columns=seen.tickers, index=trading_dates(strategy, seen), name=name)
+        targets[name] = weights.reindex(columns=panel.columns, fill_value=0.0)
+    return panel, targets
+
+
+def _long_weights(
+    targets: Mapping[str, pd.DataFrame], context: Context, tickers: pd.Index
+) -> pd.DataFrame:
+    """Return targets as ``strategy, determination_date, effective_date, ticker, weight`` rows."""
     det_of = pd.Series(
-        events["determination_date"].to_numpy(), index=pd.DatetimeIndex(events["effective_date"])
+        context.events["determination_date"].to_numpy(), index=context.effective_dates
     )
     frames = []
     for name, weights in targets.items():
-        n_events, n_tickers = weights.shape
-        effective = pd.DatetimeIndex(weights.index)
+        values = weights[tickers]
+        n_events, n_tickers = values.shape
+        effective = pd.DatetimeIndex(values.index)
         frames.append(
             pd.DataFrame(
                 {
                     "strategy": np.full(n_events * n_tickers, name, dtype=object),
                     "determination_date": np.repeat(det_of.loc[effective].to_numpy(), n_tickers),
                     "effective_date": np.repeat(effective.to_numpy(), n_tickers),
-                    "ticker": np.tile(np.asarray(weights.columns, dtype=object), n_events),
-                    "weight": weights.to_numpy(dtype=float).ravel(),
+                    "ticker": np.tile(np.asarray(values.columns, dtype=object), n_events),
+                    "weight": values.to_numpy(dtype=float).ravel(),
                 }
             )
         )
     return pd.concat(frames, ignore_index=True)
 
 
-def _daily_returns(equity: pd.DataFrame, initial_cash: float) -> pd.DataFrame:
-    """``V_t / V_{t-1} - 1`` per column with ``V_{-1} = initial_cash`` (DESIGN section 8)."""
-    previous = equity.shift(1)
-    if len(previous):
-        previous.iloc[0] = initial_cash
-    return equity / previous - 1.0
-
-
-def _long_holdings(holdings: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def _long_holdings(simulation: Simulation, names: list[str], tickers: list[str]) -> pd.DataFrame:
     """Return drifted weights as ``strategy, date, ticker, weight`` rows.
 
     Names are categorical: the table has n_variants x n_days x n_tickers rows, and Parquet keeps
     the categories.
     """
-    names = list(holdings)
-    first = holdings[names[0]]
+    first = simulation.holdings[names[0]][tickers]
     n_days, n_tickers = first.shape
     per_variant = n_days * n_tickers
     return pd.DataFrame(
@@ -245,15 +160,24 @@ def _long_holdings(holdings: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             "date": np.tile(np.repeat(first.index.to_numpy(), n_tickers), len(names)),
             "ticker": pd.Categorical.from_codes(
                 np.tile(np.arange(n_tickers), n_days * len(names)),
-                dtype=pd.CategoricalDtype(list(first.columns)),
+                dtype=pd.CategoricalDtype(tickers),
             ),
-            "weight": np.concatenate([holdings[n].to_numpy(dtype=float).ravel() for n in names]),
+            "weight": np.concatenate(
+                [simulation.holdings[n][tickers].to_numpy(dtype=float).ravel() for n in names]
+            ),
         }
     )
 
 
+def _orders(simulation: Simulation, names: list[str]) -> pd.DataFrame:
+    """Return the fills of ``names`` (``strategy, date, ticker, side, ...``), in engine order."""
+    orders = simulation.orders
+    mine = orders[orders["variant"].isin(names)].reset_index(drop=True)
+    return mine.rename(columns={"variant": "strategy"})
+
+
 def _long_turnover(simulation: Simulation, targets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per event: ``strategy, effective_date, turnover, fees, skipped``."""
+    """Return per event: ``strategy, effective_date, turnover, fees, skipped``."""
     orders = simulation.orders
     frames = []
     for name, weights in targets.items():

@@ -1,8 +1,8 @@
 """Static charts of a run (matplotlib, Agg): PNG bytes for report.html, the README and CI.
 
 Every chart is drawn on a fresh `matplotlib.figure.Figure` with the Agg canvas: no pyplot, no
-global state, no display. Inputs are the frames of a run (`backtest.pipeline.runner.Result` or
-`backtest.pipeline.results.LoadedRun`); nothing here computes a number a metric reports.
+global state, no display. Inputs are the frames of a run (`backtest.pipeline.result.Result` or
+`backtest.pipeline.result.LoadedRun`); nothing here computes a number a metric reports.
 """
 
 from __future__ import annotations

@@ -10,8 +10,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -19,7 +18,7 @@ from backtest.constants import BASELINE_COLUMN
 from backtest.report import charts
 from backtest.report.tables import format_metrics
 
-__all__ = ["CHART_NAMES", "ReportInputs", "render_charts", "render_html"]
+__all__ = ["CHART_NAMES", "RunView", "render_charts", "render_html"]
 
 CHART_NAMES = ("equity", "drawdown", "bucket_weights", "rolling_excess", "turnover_costs")
 """Chart files (``charts/<name>.png``) in page order."""
@@ -41,14 +40,12 @@ img { max-width: 100%; height: auto; display: block; margin: .5em 0; }
 """
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReportInputs:
-    """What the report shows; built from a `Result` or a loaded run folder alike.
+class RunView(Protocol):
+    """What the report draws: the frames of a run (a `Result` or a loaded run folder alike).
 
     Attributes
     ----------
-    equity : DataFrame, shape (n_days, n_strategies + 1)
-    returns : DataFrame, same shape
+    equity, returns : DataFrame, shape (n_days, n_strategies + 1)
     reference_equity : DataFrame, shape (n_days, n_references)
     holdings : DataFrame (long) ``strategy, date, ticker, weight``
     turnover : DataFrame (long) ``strategy, effective_date, turnover, fees, skipped``
@@ -57,17 +54,48 @@ class ReportInputs:
     manifest : dict
     """
 
-    equity: pd.DataFrame
-    returns: pd.DataFrame
-    reference_equity: pd.DataFrame
-    holdings: pd.DataFrame
-    turnover: pd.DataFrame
-    share: pd.Series
-    metrics: pd.DataFrame
-    manifest: Mapping[str, Any]
+    @property
+    def equity(self) -> pd.DataFrame:
+        """Portfolio value per strategy and the baseline."""
+        ...
+
+    @property
+    def returns(self) -> pd.DataFrame:
+        """Daily returns of ``equity``."""
+        ...
+
+    @property
+    def reference_equity(self) -> pd.DataFrame:
+        """Buy-and-hold value of each reference ETF."""
+        ...
+
+    @property
+    def holdings(self) -> pd.DataFrame:
+        """End-of-day drifted weights, long."""
+        ...
+
+    @property
+    def turnover(self) -> pd.DataFrame:
+        """Turnover and fees per event, long."""
+        ...
+
+    @property
+    def share(self) -> pd.Series:
+        """The inference share per effective date."""
+        ...
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """One row per strategy, the baseline and the references."""
+        ...
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        """The run's manifest."""
+        ...
 
 
-def render_charts(run: ReportInputs) -> dict[str, bytes]:
+def render_charts(run: RunView) -> dict[str, bytes]:
     """Draw every chart of ``run``; returns chart name -> PNG bytes, in `CHART_NAMES` order."""
     config = run.manifest["config"]
     baseline = str(config.get("baseline", "NVDA"))
@@ -129,7 +157,7 @@ _CAPTIONS = {
 }
 
 
-def render_html(run: ReportInputs, pngs: Mapping[str, bytes]) -> str:
+def render_html(run: RunView, pngs: Mapping[str, bytes]) -> str:
     """Return the whole page as one string (UTF-8, no external reference)."""
     manifest = run.manifest
     config = manifest["config"]

@@ -3,7 +3,7 @@
 Prices are loaded once by `backtest.pipeline.prepare.prepare`, the engine-free first half of a
 single run, so the sweep sees exactly the panel, signal and manifest a single run would (and a cold
 sweep does not import vectorbt); each distinct schedule of the sweep gets its own events, signal
-values and eligibility from the same `backtest.pipeline.prepare.schedule_context`.
+values and eligibility from the same `backtest.inputs.context.schedule_context`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pandas as pd
 
 from backtest.config import Config, Schedule
 from backtest.context import Context
+from backtest.inputs.context import schedule_context as prepared_context
 from backtest.inputs.signal import InferenceSignal
-from backtest.pipeline.prepare import base_manifest, prepare
-from backtest.pipeline.prepare import schedule_context as prepared_context
+from backtest.pipeline.prepare import prepare
 from universes import Universe
 
 __all__ = ["Market", "load_market", "schedule_context"]
@@ -55,7 +55,7 @@ class Market:
 
 def load_market(config: Config) -> Market:
     """Load and align the prices of ``config`` once, exactly as a single run prepares them."""
-    prepared = prepare(dataclasses.replace(config, strategies=()))
+    prepared = prepare(dataclasses.replace(config, strategies=()), references=False)
     universe = prepared.universe
     return Market(
         config=config,
@@ -65,7 +65,7 @@ def load_market(config: Config) -> Market:
         members=list(universe.tickers),
         buckets=dict(universe.buckets),
         exposures=dict(universe.exposures),
-        manifest=base_manifest(prepared),
+        manifest=prepared.manifest,
     )
 
 

@@ -16,7 +16,8 @@ from backtest.data.files import FilesProvider
 from backtest.data.snapshot import read_snapshot, write_snapshot
 from backtest.data.validate import align_prices
 from backtest.errors import DataError
-from backtest.pipeline.runner import prices_sha256, run
+from backtest.pipeline.manifest import prices_sha256
+from backtest.pipeline.runner import run
 from tests.conftest import REPO
 from tests.data.helpers import d
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from backtest.config import load_config
-from backtest.pipeline.prepare import base_manifest, prepare
+from backtest.pipeline.prepare import prepare
 from tests.conftest import REPO
 
 _CONFIG = """universe = "{universe}"
@@ -57,7 +57,7 @@ def test_prepare_does_not_import_vectorbt(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from backtest.config import load_config\n"
-        "from backtest.pipeline.prepare import base_manifest, prepare\n"
+        "from backtest.pipeline.prepare import prepare\n"
         f"prepared = prepare(load_config({str(REPO / 'configs' / 'demo.toml')!r}))\n"
         "assert len(prepared.events) > 100, len(prepared.events)\n"
         "print('vectorbt' in sys.modules)\n"
@@ -78,7 +78,7 @@ def test_members_whose_window_misses_the_run_are_left_out_and_named(tmp_path: Pa
     prepared = prepare(early)
     assert prepared.outside_window == ("ALAB", "ARM")  # listed 2024-03-20 and 2023-09-14
     assert "ALAB" not in prepared.prices.columns and "ARM" not in prepared.context.tickers
-    assert base_manifest(prepared)["members_outside_window"] == ["ALAB", "ARM"]
+    assert prepared.manifest["members_outside_window"] == ["ALAB", "ARM"]
     whole = prepare(config)
     assert whole.outside_window == ()
     eligible = whole.context.eligible

@@ -11,7 +11,7 @@ import pytest
 
 from backtest.config import parse_config
 from backtest.errors import BacktestError, ConfigError
-from backtest.pipeline.results import load, report_inputs, write_run
+from backtest.pipeline.result import load, write_run
 from backtest.pipeline.runner import Result, run
 from backtest.report import html as report_html
 
@@ -139,6 +139,6 @@ def test_a_skeleton_folder_still_loads(folder: Path, tmp_path: Path) -> None:
 
 
 def test_the_report_draws_from_a_loaded_folder_too(folder: Path) -> None:
-    pngs = report_html.render_charts(report_inputs(load(folder)))
+    pngs = report_html.render_charts(load(folder))
     assert list(pngs) == list(report_html.CHART_NAMES)
     assert all(png[:8] == b"\x89PNG\r\n\x1a\n" for png in pngs.values())

@@ -15,7 +15,7 @@ import pytest
 
 from backtest.config import parse_config
 from backtest.metrics import METRIC_NAMES
-from backtest.pipeline.results import write_run
+from backtest.pipeline.result import write_run
 from backtest.pipeline.runner import Result, run
 from backtest.report.html import CHART_NAMES
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from backtest.config import Schedule
-from backtest.context import Context, eligibility
+from backtest.context import Context
+from backtest.inputs.context import eligibility
 from backtest.inputs.schedule import rebalance_events
 
 HAND_TICKERS = ["A1", "A2", "E1", "G1", "G2"]

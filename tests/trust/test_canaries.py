@@ -29,7 +29,8 @@ import pytest
 
 import strategies
 from backtest.config import Config, StrategySpec
-from backtest.context import Context, eligibility
+from backtest.context import Context
+from backtest.inputs.context import eligibility
 from backtest.pipeline.runner import Result, run
 from backtest.sweep.kernel import simulate_batch
 from strategies import linear_tilt_batch
@@ -215,6 +216,15 @@ def test_the_canary_catches_a_peeking_strategy(
 # --- the sweep fast path ---
 
 
+def _events_with_rows(result: Result) -> pd.DataFrame:
+    """The run's events with the rows of their dates in the price panel (as a schedule has)."""
+    index = pd.DatetimeIndex(result.prices.index)
+    return result.events.assign(
+        determination_row=index.get_indexer(result.events["determination_date"]),
+        effective_row=index.get_indexer(result.events["effective_date"]),
+    )
+
+
 def _sweep_context(result: Result) -> Context:
     """The strategy context a sweep builds from a run's market (`backtest.sweep.market`)."""
     members = list(result.universe.tickers)
@@ -226,11 +236,12 @@ def _sweep_context(result: Result) -> Context:
         )
         for m in result.universe.members
     }
+    events = _events_with_rows(result)
     return Context(
         prices=prices,
-        events=result.events,
+        events=events,
         eligible=eligibility(
-            prices, result.events, membership, min_history_days=result.config.data.min_history_days
+            prices, events, membership, min_history_days=result.config.data.min_history_days
         ),
         share=result.share,
         buckets=result.universe.buckets,
@@ -292,7 +303,7 @@ def test_the_sweep_fast_path_decides_and_values_the_past_from_the_past(
         full[:, :, [columns.index(t) for t in members]] = weights
         equities[name], _, _ = simulate_batch(
             result.prices.to_numpy(),
-            result.events["effective_row"].to_numpy(),
+            _events_with_rows(result)["effective_row"].to_numpy(),
             full,
             weight_index=np.arange(k),
             fees=np.full(k, 10e-4),

@@ -9,7 +9,7 @@
 
 The report's charts and HTML are replaced by stubs in these runs (rendering them takes ~20 s
 on this machine and they are not the files under test); every CSV is written by the real
-`backtest.pipeline.results.write_run`.
+`backtest.pipeline.result.write_run`.
 """
 
 from __future__ import annotations
@@ -166,10 +166,11 @@ def test_rust_and_numba_engines_agree_to_1e_12() -> None:
         "slippage_bps": 5.0,
         "rebalance_band": 0.03,
     }
-    rust = simulate(result.prices, result.targets, engine="rust", **common)
-    numba_sim = simulate(result.prices, result.targets, engine="numba", **common)
+    targets = result.target_frames()
+    rust = simulate(result.prices, targets, engine="rust", **common)
+    numba_sim = simulate(result.prices, targets, engine="numba", **common)
     np.testing.assert_allclose(numba_sim.equity, rust.equity, rtol=1e-12, atol=0)
-    for name in result.targets:
+    for name in targets:
         np.testing.assert_allclose(
             numba_sim.holdings[name].to_numpy(), rust.holdings[name].to_numpy(), rtol=0, atol=1e-12
         )

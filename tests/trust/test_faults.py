@@ -324,7 +324,7 @@ import os, sys, time, pathlib
 import backtest.report.html as report_html
 report_html.render_charts = lambda inputs: {{}}
 report_html.render_html = lambda inputs, pngs: "<html>stub</html>"
-import backtest.pipeline.results as results
+import backtest.pipeline.result as results
 real = results._write_files
 def paused(result, folder):
     real(result, folder)

@@ -1,7 +1,7 @@
-"""Run outputs on disk: atomic writer and loader of ``results/<run>/`` (DESIGN section 9).
+"""The result of a run and its folder: `Result` in memory, `LoadedRun` read back, one writer.
 
-Folder layout (all tables long unless stated; dates ISO ``YYYY-MM-DD``; floats written at full
-precision so `load` returns exactly the frames of the `backtest.pipeline.runner.Result`):
+Folder layout (DESIGN section 9; all tables long unless stated; dates ISO ``YYYY-MM-DD``; floats
+at full precision, so `load` returns exactly the frames of the `Result` that was written):
 
 ================================  ===============================================================
 ``manifest.json``                 config, hashes, versions, git commit, flags (``look_ahead``,
@@ -21,6 +21,11 @@ precision so `load` returns exactly the frames of the `backtest.pipeline.runner.
 ``summary.md``, ``report.html``   Markdown table; self-contained HTML report
 ``charts/*.png``                  the report's charts, for the README and CI artifacts
 ================================  ===============================================================
+
+`RunFrames` is the one definition of the frames a run has; `Result` adds what only the run in
+memory knows (the config object, the universe, the aligned prices), `LoadedRun` the folder it
+was read from. ``returns``, ``skipped_events`` and ``share`` are derived from ``equity``,
+``turnover`` and ``events`` (computed once, on first use), never stored twice.
 """
 
 from __future__ import annotations
@@ -28,20 +33,22 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from backtest.atomic import staged_folder
+from backtest.config import Config
+from backtest.data.validate import AlignmentReport
 from backtest.errors import BacktestError, ConfigError
+from backtest.metrics import daily_returns
+from backtest.report import html as report_html
 from backtest.report.tables import summary_markdown
+from universes import Universe
 
-if TYPE_CHECKING:
-    from backtest.pipeline.runner import Result
-    from backtest.report.html import ReportInputs
-
-__all__ = ["LoadedRun", "check_writable", "load", "report_inputs", "write_run"]
+__all__ = ["LoadedRun", "Result", "RunFrames", "check_writable", "load", "write_run"]
 
 _REQUIRED = ("manifest.json", "equity.csv", "weights.csv", "metrics.csv")
 """The skeleton's files: every run folder has them."""
@@ -49,6 +56,107 @@ _EVENTS = ["determination_date", "effective_date", "share"]
 _TURNOVER = ["strategy", "effective_date", "turnover", "fees", "skipped"]
 _ORDERS = ["strategy", "date", "ticker", "side", "size", "price", "notional", "fees"]
 _DATE = "%Y-%m-%d"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFrames:
+    """The frames of a run: exactly what ``results/<run>/`` holds.
+
+    Attributes
+    ----------
+    equity : DataFrame, shape (n_days, n_strategies + 1)
+        Portfolio value per strategy and ``baseline`` (last column), index ``date``.
+    weights : DataFrame (long)
+        ``strategy, determination_date, effective_date, ticker, weight`` (targets).
+    holdings : DataFrame (long)
+        ``strategy, date, ticker, weight``: end-of-day drifted weights (cash = 1 - sum).
+    orders : DataFrame (long)
+        ``strategy, date, ticker, side, size, price, notional, fees``, one row per fill.
+    turnover : DataFrame (long)
+        ``strategy, effective_date, turnover, fees, skipped``: one-way turnover and fees per event.
+    reference_equity : DataFrame, shape (n_days, n_references)
+        Buy-and-hold value of each reference ETF (``ref_SPY`` ...); not strategies.
+    events : DataFrame
+        ``determination_date, effective_date, share`` (the inference share used at each event).
+    metrics : DataFrame
+        One row per strategy, ``baseline``, then each reference (index ``strategy``).
+    manifest : dict
+    """
+
+    equity: pd.DataFrame
+    weights: pd.DataFrame
+    holdings: pd.DataFrame
+    orders: pd.DataFrame
+    turnover: pd.DataFrame
+    reference_equity: pd.DataFrame
+    events: pd.DataFrame
+    metrics: pd.DataFrame
+    manifest: dict[str, Any]
+
+    @cached_property
+    def returns(self) -> pd.DataFrame:
+        """Daily returns ``V_t / V_{t-1} - 1`` (``V_{-1}`` = initial cash), shape of ``equity``."""
+        return daily_returns(self.equity, float(self.manifest["config"]["run"]["initial_cash"]))
+
+    @cached_property
+    def skipped_events(self) -> pd.DataFrame:
+        """``strategy, effective_date``: the events the rebalance band skipped."""
+        turnover = self.turnover
+        return turnover.loc[turnover["skipped"].astype(bool), ["strategy", "effective_date"]]\
+            .reset_index(drop=True)  # fmt: skip
+
+    @cached_property
+    def share(self) -> pd.Series:
+        """The inference share known at each event, indexed by effective date."""
+        return pd.Series(
+            self.events["share"].to_numpy(dtype=float),
+            index=pd.DatetimeIndex(self.events["effective_date"], name="effective_date"),
+            name="share",
+        )
+
+    def target_frames(self) -> dict[str, pd.DataFrame]:
+        """Return each strategy's targets as a wide frame (effective dates x tickers)."""
+        return {
+            str(name): frame.pivot(
+                index="effective_date", columns="ticker", values="weight"
+            ).rename_axis(columns=None)
+            for name, frame in self.weights.groupby("strategy", sort=False)
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result(RunFrames):
+    """Everything a run produced, in memory; its folder is written by `report`.
+
+    Attributes
+    ----------
+    config : Config
+    universe : Universe
+        The members inside the run's window.
+    prices : DataFrame, shape (n_days, n_tickers)
+        The aligned adjusted closes the strategies saw (members plus the baseline ticker).
+    alignment : AlignmentReport
+        First valid dates and the gaps filled while aligning.
+    """
+
+    config: Config
+    universe: Universe
+    prices: pd.DataFrame
+    alignment: AlignmentReport
+
+    def report(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+        """Write the run folder (files, ``report.html``, ``summary.md``, charts) to ``path``.
+
+        An existing folder is replaced only with ``force``; returns the folder.
+        """
+        return write_run(self, path, force=force)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadedRun(RunFrames):
+    """A run read back from its folder (`load`): the same frames as the `Result` it came from."""
+
+    path: Path
 
 
 def check_writable(out_dir: str | os.PathLike[str], *, force: bool) -> Path:
@@ -62,7 +170,7 @@ def check_writable(out_dir: str | os.PathLike[str], *, force: bool) -> Path:
     return path
 
 
-def write_run(result: Result, out_dir: str | os.PathLike[str], *, force: bool) -> Path:
+def write_run(result: RunFrames, out_dir: str | os.PathLike[str], *, force: bool) -> Path:
     """Write every output file of ``result`` into ``out_dir`` atomically.
 
     Files go to a temporary sibling folder that is renamed into place, so a reader never sees a
@@ -78,9 +186,7 @@ def _json_value(value: Any) -> Any:
     return None if pd.isna(value) else float(value)
 
 
-def _write_files(result: Result, folder: Path) -> None:
-    from backtest.report.html import render_charts, render_html
-
+def _write_files(result: RunFrames, folder: Path) -> None:
     result.equity.rename_axis(index="date").to_csv(folder / "equity.csv", date_format=_DATE)
     result.weights.to_csv(folder / "weights.csv", index=False, date_format=_DATE)
     result.metrics.to_csv(folder / "metrics.csv")
@@ -98,65 +204,23 @@ def _write_files(result: Result, folder: Path) -> None:
     result.reference_equity.rename_axis(index="date").to_csv(
         folder / "reference_equity.csv", date_format=_DATE
     )
-    events = result.events[["determination_date", "effective_date"]].assign(
-        share=result.share.to_numpy()
-    )
-    events.to_csv(folder / "events.csv", index=False, date_format=_DATE)
+    result.events[_EVENTS].to_csv(folder / "events.csv", index=False, date_format=_DATE)
     (folder / "summary.md").write_text(
         summary_markdown(
             result.metrics,
-            title=f"Backtest `{result.config.run.name}`",
+            title=f"Backtest `{result.manifest['config']['run']['name']}`",
             label=str(result.manifest["label"]),
         )
     )
-    inputs = report_inputs(result)
-    pngs = render_charts(inputs)
+    pngs = report_html.render_charts(result)
     (folder / "charts").mkdir()
     for name, png in pngs.items():
         (folder / "charts" / f"{name}.png").write_bytes(png)
-    (folder / "report.html").write_text(render_html(inputs, pngs), encoding="utf-8")
-
-
-@dataclass(frozen=True, kw_only=True)
-class LoadedRun:
-    """A run read back from disk: the same frames as `backtest.pipeline.runner.Result` exposes.
-
-    Attributes
-    ----------
-    path : Path
-    equity, returns : DataFrame, shape (n_days, n_strategies + 1), index ``date``
-    weights, holdings, orders, turnover, skipped_events : DataFrame (long)
-    reference_equity : DataFrame, shape (n_days, n_references)
-    events : DataFrame ``determination_date, effective_date, share``
-    share : Series, the inference share per effective date
-    metrics : DataFrame, index ``strategy``
-    manifest : dict
-    """
-
-    path: Path
-    equity: pd.DataFrame
-    returns: pd.DataFrame
-    weights: pd.DataFrame
-    holdings: pd.DataFrame
-    orders: pd.DataFrame
-    turnover: pd.DataFrame
-    skipped_events: pd.DataFrame
-    reference_equity: pd.DataFrame
-    events: pd.DataFrame
-    share: pd.Series
-    metrics: pd.DataFrame
-    manifest: dict[str, Any]
-
-
-def _returns(equity: pd.DataFrame, initial_cash: float) -> pd.DataFrame:
-    previous = equity.shift(1)
-    if len(previous):
-        previous.iloc[0] = initial_cash
-    return equity / previous - 1.0
+    (folder / "report.html").write_text(report_html.render_html(result, pngs), encoding="utf-8")
 
 
 def _table(folder: Path, name: str, columns: list[str], dates: list[str]) -> pd.DataFrame:
-    """Return a long table of the run, or an empty one with its columns when the file is absent."""
+    """Return a long table of the run, or an empty one with its columns when it is absent."""
     path = folder / name
     if not path.is_file():
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -193,46 +257,17 @@ def load(path: str | os.PathLike[str]) -> LoadedRun:
         ).astype(float)
     else:
         reference_equity = pd.DataFrame(index=equity.index)
-    events = _table(folder, "events.csv", _EVENTS, ["determination_date", "effective_date"])
-    turnover = _table(folder, "turnover.csv", _TURNOVER, ["effective_date"])
-    skipped = _table(folder, "skipped_events.csv", ["strategy", "effective_date"], [])
-    skipped = skipped.astype(  # an empty file parses as object columns
-        {"strategy": turnover["strategy"].dtype, "effective_date": turnover["effective_date"].dtype}
-    )
     return LoadedRun(
         path=folder,
         equity=equity,
-        returns=_returns(equity, float(manifest["config"]["run"]["initial_cash"])),
         weights=pd.read_csv(
             folder / "weights.csv", parse_dates=["determination_date", "effective_date"]
         ),
         holdings=_table(folder, "holdings.parquet", ["strategy", "date", "ticker", "weight"], []),
         orders=_table(folder, "orders.csv", _ORDERS, ["date"]),
-        turnover=turnover,
-        skipped_events=skipped,
+        turnover=_table(folder, "turnover.csv", _TURNOVER, ["effective_date"]),
         reference_equity=reference_equity,
-        events=events,
-        share=pd.Series(
-            events["share"].to_numpy(dtype=float),
-            index=pd.DatetimeIndex(events["effective_date"], name="effective_date"),
-            name="share",
-        ),
+        events=_table(folder, "events.csv", _EVENTS, ["determination_date", "effective_date"]),
         metrics=pd.read_csv(folder / "metrics.csv", index_col="strategy"),
         manifest=manifest,
-    )
-
-
-def report_inputs(run: Result | LoadedRun) -> ReportInputs:
-    """Return the frames the HTML report draws, from a `Result` or a `LoadedRun`."""
-    from backtest.report.html import ReportInputs
-
-    return ReportInputs(
-        equity=run.equity,
-        returns=run.returns,
-        reference_equity=run.reference_equity,
-        holdings=run.holdings,
-        turnover=run.turnover,
-        share=run.share,
-        metrics=run.metrics,
-        manifest=run.manifest,
     )
