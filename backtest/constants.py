@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal, get_args
 
 __all__ = [
     "BASELINE_COLUMN",
@@ -13,12 +13,16 @@ __all__ = [
     "PRICE_BOUNDS",
     "SYNTHETIC_LABEL",
     "TRADING_DAYS_PER_YEAR",
+    "Bucket",
 ]
 
 TRADING_DAYS_PER_YEAR: Final = 252
 """Periods per year used to annualise daily statistics."""
 
-BUCKETS: Final = ("gpu", "asic", "edge")
+Bucket = Literal["gpu", "asic", "edge"]
+"""A bucket of the Compute layer."""
+
+BUCKETS: Final[tuple[Bucket, ...]] = get_args(Bucket)
 """The three buckets of the Compute layer, in reporting order."""
 
 DEFAULT_MAX_FILL_DAYS: Final = 5

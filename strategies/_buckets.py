@@ -24,13 +24,13 @@ from strategies._params import check_choice, check_int
 from strategies._scaling import row_sum
 
 __all__ = [
+    "BucketOptions",
     "BucketSplit",
     "EmptyBucket",
     "Within",
     "apply_split",
     "bucket_split",
     "bucket_totals",
-    "check_bucket_options",
     "check_choice",
     "effective_bucket_weights",
     "fraction_levels",
@@ -42,11 +42,46 @@ Within = Literal["equal", "exposure", "inverse_volatility"]
 EmptyBucket = Literal["redistribute", "cash"]
 
 
-def check_bucket_options(within: object, empty_bucket: object, lookback_days: object) -> None:
-    """Validate the three within-bucket parameters shared by every bucket-level scheme."""
+def _check_options(within: object, empty_bucket: object, lookback_days: object) -> None:
     check_choice("within", within, get_args(Within))
     check_choice("empty_bucket", empty_bucket, get_args(EmptyBucket))
     check_int("lookback_days", lookback_days, low=2)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BucketOptions:
+    """The within-bucket options every bucket-level scheme shares (static, proportional, tilt).
+
+    A scheme subclasses it for these three parameters, validates its own in ``__post_init__``
+    and then calls ``super().__post_init__()``; `spread` turns its bucket weights into names.
+
+    Parameters
+    ----------
+    within : {"equal", "exposure", "inverse_volatility"}
+        Weighting inside a bucket.
+    lookback_days : int
+        Returns used by ``inverse_volatility`` (>= 2).
+    empty_bucket : {"redistribute", "cash"}
+        Where an empty bucket's weight goes.
+    """
+
+    within: Within = "equal"
+    lookback_days: int = 63
+    empty_bucket: EmptyBucket = "redistribute"
+
+    def __post_init__(self) -> None:
+        """Validate the three options; a bad value lists the allowed ones."""
+        _check_options(self.within, self.empty_bucket, self.lookback_days)
+
+    def spread(self, bucket_weights: np.ndarray, context: Context) -> pd.DataFrame:
+        """Return `spread_buckets` of ``bucket_weights`` (n_events, 3) with these options."""
+        return spread_buckets(
+            bucket_weights,
+            context,
+            within=self.within,
+            empty_bucket=self.empty_bucket,
+            lookback_days=self.lookback_days,
+        )
 
 
 def _inverse_volatility(context: Context, lookback_days: int) -> np.ndarray:
@@ -71,7 +106,7 @@ def _inverse_volatility(context: Context, lookback_days: int) -> np.ndarray:
     return scores
 
 
-def within_scores(context: Context, within: str, lookback_days: int = 63) -> np.ndarray:
+def within_scores(context: Context, within: Within, lookback_days: int = 63) -> np.ndarray:
     """Per-event, per-ticker raw scores of a within-bucket scheme (ineligible members get 0).
 
     Returns
@@ -116,7 +151,7 @@ class BucketSplit:
 
 
 def bucket_split(
-    context: Context, *, within: str = "equal", lookback_days: int = 63
+    context: Context, *, within: Within = "equal", lookback_days: int = 63
 ) -> BucketSplit:
     """Return the within-bucket split of ``context`` under ``within``."""
     scores = within_scores(context, within, lookback_days)
@@ -157,7 +192,7 @@ def fraction_levels(split: BucketSplit) -> tuple[np.ndarray, np.ndarray]:
 
 
 def effective_bucket_weights(
-    bucket_weights: np.ndarray, split: BucketSplit, *, empty_bucket: str
+    bucket_weights: np.ndarray, split: BucketSplit, *, empty_bucket: EmptyBucket
 ) -> np.ndarray:
     """Bucket weights after the empty-bucket rule (zero for an empty bucket).
 
@@ -181,7 +216,9 @@ def effective_bucket_weights(
     return bw
 
 
-def apply_split(bucket_weights: np.ndarray, split: BucketSplit, *, empty_bucket: str) -> np.ndarray:
+def apply_split(
+    bucket_weights: np.ndarray, split: BucketSplit, *, empty_bucket: EmptyBucket
+) -> np.ndarray:
     """Turn bucket weights into ticker weights, for one or many variants at once.
 
     Parameters
@@ -207,8 +244,8 @@ def spread_buckets(
     bucket_weights: np.ndarray,
     context: Context,
     *,
-    within: str = "equal",
-    empty_bucket: str = "redistribute",
+    within: Within = "equal",
+    empty_bucket: EmptyBucket = "redistribute",
     lookback_days: int = 63,
 ) -> pd.DataFrame:
     """Turn bucket weights into ticker weights (see the module docstring for the rules).
@@ -228,7 +265,7 @@ def spread_buckets(
     DataFrame, shape (n_events, n_tickers)
         Index = effective dates, columns = tickers.
     """
-    check_bucket_options(within, empty_bucket, lookback_days)
+    _check_options(within, empty_bucket, lookback_days)
     split = bucket_split(context, within=within, lookback_days=lookback_days)
     weights = apply_split(np.asarray(bucket_weights, dtype=float), split, empty_bucket=empty_bucket)
     return pd.DataFrame(weights, index=context.effective_dates, columns=context.tickers)

@@ -27,8 +27,14 @@ __all__ = ["build_strategy", "parameters_of"]
 
 
 def parameters_of(cls: type[Any]) -> list[str]:
-    """Parameter names of a strategy or wrapper class (``inner`` excluded)."""
-    return [f.name for f in dataclasses.fields(cls) if f.name != "inner"]
+    """Return the parameter names of a strategy or wrapper class (``inner`` excluded).
+
+    The class's own parameters come first, then those it inherits (a bucket scheme's
+    ``within``, ``lookback_days``, ``empty_bucket``), each group in declaration order.
+    """
+    own = set(vars(cls).get("__annotations__", {}))
+    names = [f.name for f in dataclasses.fields(cls) if f.name != "inner"]
+    return sorted(names, key=lambda name: name not in own)
 
 
 def _instantiate(cls: type[Any], params: Mapping[str, Any], where: str, **extra: Any) -> Any:

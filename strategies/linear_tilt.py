@@ -11,7 +11,7 @@ import pandas as pd
 
 from backtest.context import Context
 from backtest.errors import ConfigError
-from strategies._buckets import check_bucket_options, spread_buckets
+from strategies._buckets import BucketOptions
 from strategies._params import (
     FrozenMap,
     bucket_bounds,
@@ -75,7 +75,7 @@ def tilt_bucket_weights(
 
 
 @dataclass(frozen=True, kw_only=True)
-class LinearTilt:
+class LinearTilt(BucketOptions):
     """Bucket weights ``clip(neutral + k (s - s0) d)`` renormalised within ``bounds``.
 
     With ``k = 0`` this is `StaticBuckets` at ``neutral``. The defaults reproduce
@@ -97,9 +97,10 @@ class LinearTilt:
         ``[low, high]`` per bucket in [0, 1] (missing buckets get [0, 1]); lows sum to at most
         1, highs to at least 1.
     within, lookback_days, empty_bucket
-        As in `StaticBuckets`. The bounds apply before the empty-bucket rule: when a bucket has
-        no eligible member, its weight is redistributed (or held in cash) afterwards, so the
-        other buckets may then exceed their upper bounds on that event.
+        The within-bucket options (`strategies._buckets.BucketOptions`). The bounds apply
+        before the empty-bucket rule: when a bucket has no eligible member, its weight is
+        redistributed (or held in cash) afterwards, so the other buckets may then exceed their
+        upper bounds on that event.
     """
 
     neutral: Mapping[str, Any] = field(default_factory=lambda: _NEUTRAL)
@@ -107,9 +108,6 @@ class LinearTilt:
     strength: float = 1.0
     direction: Mapping[str, Any] = field(default_factory=lambda: _DIRECTION)
     bounds: Mapping[str, Any] = field(default_factory=lambda: FrozenMap({}))
-    within: str = "equal"
-    lookback_days: int = 63
-    empty_bucket: str = "redistribute"
 
     def __post_init__(self) -> None:
         """Validate the parameters; a bad value raises with the allowed range."""
@@ -133,7 +131,7 @@ class LinearTilt:
                 f"`neutral` must lie inside `bounds`, got neutral {dict(self.neutral)!r} and "
                 f"bounds {dict(self.bounds)!r}"
             )
-        check_bucket_options(self.within, self.empty_bucket, self.lookback_days)
+        super().__post_init__()
 
     def vectors(self) -> dict[str, np.ndarray]:
         """``neutral``, ``direction``, ``lower`` and ``upper`` as arrays in `BUCKETS` order."""
@@ -153,10 +151,4 @@ class LinearTilt:
             neutral_share=float(self.neutral_share),
             **self.vectors(),
         )
-        return spread_buckets(
-            bucket_weights,
-            context,
-            within=self.within,
-            empty_bucket=self.empty_bucket,
-            lookback_days=self.lookback_days,
-        )
+        return self.spread(bucket_weights, context)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from backtest.context import Context
 from backtest.errors import ConfigError
-from strategies._buckets import check_bucket_options, spread_buckets
+from strategies._buckets import BucketOptions
 from strategies._params import check_number
 
 __all__ = ["ProportionalTilt", "known_share"]
@@ -30,40 +30,27 @@ def known_share(context: Context) -> np.ndarray:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProportionalTilt:
+class ProportionalTilt(BucketOptions):
     """GPU = 1 - s, ASIC = s (1 - e), edge = s e, with s the inference share at ``t_d``.
 
     Parameters
     ----------
     edge_fraction : float
         ``e`` in [0, 1]: the part of inference spend that goes to edge silicon.
-    within : {"equal", "exposure", "inverse_volatility"}
-        Weighting inside a bucket.
-    lookback_days : int
-        Returns used by ``inverse_volatility`` (>= 2).
-    empty_bucket : {"redistribute", "cash"}
-        Where an empty bucket's weight goes.
+    within, lookback_days, empty_bucket
+        The within-bucket options (`strategies._buckets.BucketOptions`).
     """
 
     edge_fraction: float = 0.25
-    within: str = "equal"
-    lookback_days: int = 63
-    empty_bucket: str = "redistribute"
 
     def __post_init__(self) -> None:
         """Validate the parameters; a bad value raises with the allowed range."""
         check_number("edge_fraction", self.edge_fraction, low=0.0, high=1.0)
-        check_bucket_options(self.within, self.empty_bucket, self.lookback_days)
+        super().__post_init__()
 
     def weights(self, context: Context) -> pd.DataFrame:
         """Return target weights per event, shape (n_events, n_tickers)."""
         share = known_share(context)
         e = float(self.edge_fraction)
         bucket_weights = np.column_stack((1.0 - share, share * (1.0 - e), share * e))
-        return spread_buckets(
-            bucket_weights,
-            context,
-            within=self.within,
-            empty_bucket=self.empty_bucket,
-            lookback_days=self.lookback_days,
-        )
+        return self.spread(bucket_weights, context)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from backtest.constants import BUCKETS
+from backtest.constants import BUCKETS, Bucket
 from backtest.errors import ConfigError
 from backtest.parsing import is_path_like, parse_date, parse_toml, read_toml
 
@@ -55,7 +55,7 @@ class Member:
 
     ticker: str
     name: str
-    bucket: str
+    bucket: Bucket
     currency: str
     exposure: float = 1.0
     member_from: dt.date | None = None

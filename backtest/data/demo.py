@@ -40,7 +40,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from backtest.constants import BUCKETS, TRADING_DAYS_PER_YEAR
+from backtest.constants import BUCKETS, TRADING_DAYS_PER_YEAR, Bucket
 from backtest.errors import DataError
 
 __all__ = ["CALIBRATION", "DEMO_END", "DEMO_SEED", "DEMO_START", "DemoProvider", "demo_prices"]
@@ -57,7 +57,7 @@ _B: Final = 0.3
 class TickerCalibration:
     """Measured figures one demo ticker is calibrated to."""
 
-    bucket: str | None
+    bucket: Bucket | None
     annual_volatility: float
     corr_nvda: float
     corr_spy: float
@@ -66,7 +66,7 @@ class TickerCalibration:
 
 
 def _cal(
-    bucket: str | None,
+    bucket: Bucket | None,
     annual_volatility: float,
     corr_nvda: float,
     corr_spy: float,
