@@ -1,33 +1,69 @@
 """inference-shift: backtest AI-chip portfolios tilted by the inference share against NVDA.
 
-The Python API for notebooks (imported lazily, so ``import backtest`` stays cheap)::
+The public API, for notebooks and scripts (imported lazily, so ``import backtest`` stays
+cheap: vectorbt loads on the first run)::
 
     import backtest
-    result = backtest.run("configs/demo.toml")   # or a `backtest.config.Config`
-    result.metrics                               # also equity, returns, weights, holdings, ...
-    result.report("results/my-run")              # the run folder with report.html
-    again = backtest.load("results/my-run")      # the same frames, read back
+    result = backtest.run("configs/demo.toml")      # or a `backtest.Config`
+    result.metrics                                  # also equity, returns, weights, holdings, ...
+    result.report("results/my-run")                 # the run folder with report.html
+    again = backtest.load("results/my-run")         # the same frames, read back
+    print(backtest.markdown(backtest.check("configs/demo.toml", "results/golden/demo.json")))
+    print(backtest.markdown(backtest.compare("configs/demo.toml", "results/my-run")))
+
+Everything listed in ``__all__`` is importable from here; the modules behind it are the
+pipeline's stages (see the README's architecture section). The names resolve on first use
+(`__getattr__`), never at import time, so this package imports none of its stages: no stage
+importing ``backtest.*`` can close a cycle through it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import Any
 
-if TYPE_CHECKING:
-    from backtest.config import Config, load_config
-    from backtest.pipeline.result import LoadedRun, load
-    from backtest.pipeline.runner import Result, run
-
-__all__ = ["Config", "LoadedRun", "Result", "load", "load_config", "run"]
+__all__ = [
+    "BacktestError",
+    "CheckReport",
+    "Comparison",
+    "Config",
+    "ConfigError",
+    "Context",
+    "DataError",
+    "LoadedRun",
+    "Result",
+    "Strategy",
+    "StrategyError",
+    "check",
+    "check_weights",
+    "compare",
+    "load",
+    "load_config",
+    "markdown",
+    "run",
+]
 
 _LAZY = {
+    "BacktestError": "backtest.errors",
+    "ConfigError": "backtest.errors",
+    "DataError": "backtest.errors",
+    "StrategyError": "backtest.errors",
     "Config": "backtest.config",
     "load_config": "backtest.config",
+    "Context": "backtest.context",
+    "Strategy": "backtest.context",
+    "check_weights": "backtest.context",
+    "CheckReport": "backtest.gate.check",
+    "Comparison": "backtest.gate.compare",
+    "check": "backtest.gate.api",
+    "compare": "backtest.gate.api",
+    "markdown": "backtest.gate.api",
     "LoadedRun": "backtest.pipeline.result",
+    "Result": "backtest.pipeline.result",
     "load": "backtest.pipeline.result",
-    "Result": "backtest.pipeline.runner",
     "run": "backtest.pipeline.runner",
 }
+"""Public name -> the module that defines it."""
 
 
 def __getattr__(name: str) -> Any:
@@ -35,10 +71,9 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'backtest' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(module), name)
 
 
 def __dir__() -> list[str]:
+    """List the public API beside the module's own names."""
     return sorted([*globals(), *__all__])

@@ -3,32 +3,28 @@
 #
 # The same pipeline as the CLI, as plain function calls: run a config, change one rule, see
 # which numbers and weights moved, and check a run against its golden file. Open it as a
-# notebook with jupytext (`# %%` cells), or run it as a script from the repository root:
-# `python examples/notebook.py`.
+# notebook with jupytext (`# %%` cells), or run it as a script from any folder:
+# `python examples/notebook.py` (paths below are relative to the repository, found from this
+# file, so the working directory does not matter).
 
 # %%
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
-from backtest.config import load_config
-from backtest.gate.check import check_against_golden
-from backtest.gate.check_view import check_blocks
-from backtest.gate.compare import compare_runs
-from backtest.gate.compare_view import comparison_blocks
-from backtest.gate.golden import read_golden, verify_data
-from backtest.pipeline.runner import run
-from backtest.report.markup import to_markdown
-from backtest.report.tables import terminal_table
+import backtest
+
+REPO = Path(__file__).resolve().parents[1] if "__file__" in globals() else Path.cwd()
 
 # %% [markdown]
 # ## Run a config
 # `run` returns a `Result`: `equity`, `returns`, `weights` (long), `metrics` and `manifest`.
 
 # %%
-config = load_config("configs/demo.toml")
-result = run(config)
-print(terminal_table(result.metrics, label=str(result.manifest["label"])))
+config = backtest.load_config(REPO / "configs" / "demo.toml")
+result = backtest.run(config)
+print(result.metrics[["cagr", "sharpe_ratio", "max_drawdown", "excess_cagr"]].round(3))
 
 # %% [markdown]
 # ## Change one rule and compare
@@ -36,19 +32,16 @@ print(terminal_table(result.metrics, label=str(result.manifest["label"])))
 
 # %%
 costlier = dataclasses.replace(config, costs=dataclasses.replace(config.costs, fees_bps=25.0))
-comparison = compare_runs(result, run(costlier), labels=("10 bps", "25 bps"))
+comparison = backtest.compare(result, backtest.run(costlier), labels=("10 bps", "25 bps"))
 print(comparison.status)
-print(to_markdown(comparison_blocks(comparison, top=5)))
+print(backtest.markdown(comparison, top=5))
 
 # %% [markdown]
 # ## The CI gate
-# The golden file pins every metric and weight, plus the config and data hashes it came from.
+# The golden file pins every metric and weight, plus the config and data hashes it came from;
+# `check` refuses a golden made on other prices (a `DataError`).
 
 # %%
-golden = read_golden("results/golden/demo.json")
-note = verify_data(golden, result, label="results/golden/demo.json")  # raises on other data
-report = check_against_golden(
-    result, golden, golden_path="results/golden/demo.json", data_note=note
-)
+report = backtest.check(result, REPO / "results" / "golden" / "demo.json")
 print("passed" if report.passed else "drift")
-print(to_markdown(check_blocks(report)))
+print(backtest.markdown(report))

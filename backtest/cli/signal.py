@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Any, get_args
 
@@ -129,7 +128,8 @@ def plot_paths(
         The daily ``point_in_time`` and ``hindsight`` shares that were drawn, from the first
         period's start to the last period's end.
     """
-    from matplotlib.figure import Figure  # the Agg canvas; no pyplot global state
+    from backtest.report.charts import png_bytes
+    from backtest.report.signal_chart import signal_paths_chart
 
     periods = signal.vintages["period"]
     first = min(periods.iloc[0].start_time, signal.vintages["usable_from"].min())
@@ -140,27 +140,12 @@ def plot_paths(
             for mode in ("point_in_time", "hindsight")
         }
     )
-    figure = Figure(figsize=(9, 4.5))
-    axes = figure.add_subplot()
-    axes.plot(paths.index, paths["point_in_time"], label="point-in-time (known that day)")
-    axes.plot(
-        paths.index,
-        paths["hindsight"],
-        label="hindsight (final vintages; look-ahead)",
-        linestyle="--",
+    figure = signal_paths_chart(
+        paths,
+        np.unique(signal.vintages["usable_from"].to_numpy(dtype="datetime64[ns]")),
+        title=f"{signal.name}: horizon {horizon}, {interpolation} (grey lines: publication dates)",
     )
-    published = np.unique(signal.vintages["usable_from"].to_numpy(dtype="datetime64[ns]"))
-    axes.vlines(published, 0.0, 1.0, colors="0.85", linewidth=0.6, zorder=0)
-    axes.set_ylim(0.0, 1.0)
-    axes.set_ylabel("inference share of AI compute")
-    axes.set_title(
-        f"{signal.name}: horizon {horizon}, {interpolation} (grey lines: publication dates)"
-    )
-    axes.legend(loc="upper left")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, png_bytes(figure))
     return paths
 
 

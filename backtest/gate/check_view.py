@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from backtest.gate.check import FAILING, CheckReport, event_summary
-from backtest.gate.compare import fmt_config_value, fmt_delta, fmt_value, records
+from backtest.gate.compare import records
+from backtest.report.formats import DETAIL, format_config_value, format_delta, format_value
 from backtest.report.markup import Block, Bullets, Heading, Paragraph, Table
 
 __all__ = ["check_blocks", "report_json", "strategy_changes"]
@@ -27,7 +28,7 @@ _SHOWN_STATUS = {
 def _tolerance(metric: str, allowed: float) -> str:
     if math.isinf(allowed):
         return "ignored"
-    return "±" + fmt_delta(metric, allowed).lstrip("+") if allowed else "exact"
+    return "±" + format_delta(metric, allowed).lstrip("+") if allowed else "exact"
 
 
 def strategy_changes(report: CheckReport) -> dict[str, str]:
@@ -48,7 +49,7 @@ def _largest(row: dict[str, Any]) -> str:
     if not math.isfinite(size):
         return f"event added or removed ({row['worst_date']:%Y-%m-%d})"
     return (
-        f"{fmt_delta('weight', size).lstrip('+')} (`{row['worst_ticker']}` on "
+        f"{format_delta('weight', size).lstrip('+')} (`{row['worst_ticker']}` on "
         f"{row['worst_date']:%Y-%m-%d})"
     )
 
@@ -76,7 +77,7 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
         facts.append(f"config: unchanged since the golden (sha256 `{now_sha[:12]}`)")
     else:
         changes = "; ".join(
-            f"`{k}` {fmt_config_value(a)} → {fmt_config_value(b)}"
+            f"`{k}` {format_config_value(a)} → {format_config_value(b)}"
             for k, a, b in report.config_changes
         )
         facts.append(
@@ -114,9 +115,9 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
                     (
                         str(r["strategy"]),
                         str(r["metric"]),
-                        fmt_value(r["metric"], r["golden"]),
-                        fmt_value(r["metric"], r["now"]),
-                        fmt_delta(r["metric"], r["delta"]),
+                        format_value(r["metric"], r["golden"], DETAIL),
+                        format_value(r["metric"], r["now"], DETAIL),
+                        format_delta(r["metric"], r["delta"]),
                         _tolerance(r["metric"], r["allowed"]),
                         _SHOWN_STATUS[r["status"]],
                     )
@@ -163,9 +164,9 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
                     f"{r['determination_date']:%Y-%m-%d}",
                     f"{r['effective_date']:%Y-%m-%d}",
                     str(r["ticker"]),
-                    fmt_value("weight", r["golden"]),
-                    fmt_value("weight", r["now"]),
-                    fmt_delta("weight", r["delta"]),
+                    format_value("weight", r["golden"], DETAIL),
+                    format_value("weight", r["now"], DETAIL),
+                    format_delta("weight", r["delta"]),
                     _tolerance("weight", r["allowed"]),
                     _SHOWN_STATUS[r["status"]],
                 )

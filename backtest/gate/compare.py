@@ -12,14 +12,11 @@ its event's determination date moved.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pandas as pd
-
-from backtest.report.tables import PERCENT_METRICS
 
 __all__ = [
     "Comparison",
@@ -27,9 +24,6 @@ __all__ = [
     "bucket_changes",
     "compare_runs",
     "config_diff",
-    "fmt_config_value",
-    "fmt_delta",
-    "fmt_value",
     "metric_changes",
     "records",
     "same_values",
@@ -192,40 +186,6 @@ def _get(table: pd.DataFrame, row: Any, col: Any) -> float:
         value: Any = table.at[row, col]
         return float("nan") if value is None else float(value)
     return float("nan")
-
-
-def fmt_value(metric: str, value: float) -> str:
-    """Display ``value``: percentages for fractions, currency for fees, 6 decimals otherwise."""
-    if value is None or math.isnan(value):
-        return "n/a"
-    if metric in PERCENT_METRICS or metric == "weight":
-        return f"{100.0 * value:.4f}%"
-    if metric == "fees_paid":
-        return f"{value:,.2f}"
-    return f"{value:.6f}"
-
-
-def fmt_config_value(value: Any) -> str:
-    """Display one side of a config change: ``unset``, a strategy kind, or the value (cut at 80)."""
-    if value is None:
-        return "unset"
-    if isinstance(value, Mapping) and "kind" in value:
-        return f"a strategy of kind `{value['kind']}`"
-    text = str(value)
-    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
-
-
-def fmt_delta(metric: str, delta: float) -> str:
-    """Display a difference: percentage points for fractions; tiny ones in scientific form."""
-    if delta is None or math.isnan(delta):
-        return "n/a"
-    if delta == 0:
-        return "0"
-    scale, unit = (100.0, " pp") if metric in PERCENT_METRICS or metric == "weight" else (1.0, "")
-    shown = delta * scale
-    if abs(shown) < 5e-5 or (metric == "fees_paid" and abs(shown) < 5e-3):
-        return f"{shown:+.2e}{unit}"
-    return f"{shown:+,.2f}{unit}" if metric == "fees_paid" else f"{shown:+.4f}{unit}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,12 +11,10 @@ from backtest.constants import BUCKETS
 from backtest.gate.compare import (
     CHANGE_EPS,
     Comparison,
-    fmt_config_value,
-    fmt_delta,
-    fmt_value,
     records,
     same_values,
 )
+from backtest.report.formats import DETAIL, format_config_value, format_delta, format_value
 from backtest.report.markup import Block, Bullets, Heading, Paragraph, Table
 
 __all__ = ["comparison_blocks"]
@@ -40,8 +38,8 @@ def _event_moves(weights: pd.DataFrame, per_event: int) -> list[tuple[str, str, 
         )
         top = ranked.head(per_event)
         text = "; ".join(
-            f"`{r['ticker']}` {fmt_value('weight', r['a'])} → {fmt_value('weight', r['b'])} "
-            f"({fmt_delta('weight', r['delta'])})"
+            f"`{r['ticker']}` {format_value('weight', r['a'], DETAIL)} → "
+            f"{format_value('weight', r['b'], DETAIL)} ({format_delta('weight', r['delta'])})"
             for r in records(top)
         )
         gross = float(event["delta"].abs().sum())
@@ -66,7 +64,7 @@ def comparison_blocks(comparison: Comparison, *, top: int = 10, full: bool = Fal
     ]
     if comparison.config_changes:
         facts += [
-            f"`{k}`: {fmt_config_value(a)} → {fmt_config_value(b)}"
+            f"`{k}`: {format_config_value(a)} → {format_config_value(b)}"
             for k, a, b in comparison.config_changes
         ]
     else:
@@ -89,9 +87,9 @@ def comparison_blocks(comparison: Comparison, *, top: int = 10, full: bool = Fal
                     (
                         str(r["strategy"]),
                         str(r["metric"]),
-                        fmt_value(r["metric"], r["a"]),
-                        fmt_value(r["metric"], r["b"]),
-                        fmt_delta(r["metric"], r["delta"]),
+                        format_value(r["metric"], r["a"], DETAIL),
+                        format_value(r["metric"], r["b"], DETAIL),
+                        format_delta(r["metric"], r["delta"]),
                     )
                     for r in records(shown)
                 ),
@@ -107,7 +105,11 @@ def comparison_blocks(comparison: Comparison, *, top: int = 10, full: bool = Fal
             for metric in ("annual_turnover", "fees_paid"):
                 if ("a", metric) in wide.columns:
                     va, vb, vd = (_cell(wide, strategy, (k, metric)) for k in ("a", "b", "delta"))
-                    cells += [fmt_value(metric, va), fmt_value(metric, vb), fmt_delta(metric, vd)]
+                    cells += [
+                        format_value(metric, va, DETAIL),
+                        format_value(metric, vb, DETAIL),
+                        format_delta(metric, vd),
+                    ]
                 else:
                     cells += ["n/a"] * 3
             rows.append(tuple(cells))
@@ -181,9 +183,9 @@ def _bucket_blocks(comparison: Comparison, *, top: int) -> list[Block]:
             a, b = _cell(by_bucket, name, "a"), _cell(by_bucket, name, "b")
             same = a == b or abs(b - a) <= CHANGE_EPS
             cells.append(
-                fmt_value("weight", b)
+                format_value("weight", b, DETAIL)
                 if same
-                else f"{fmt_value('weight', a)} → {fmt_value('weight', b)}"
+                else f"{format_value('weight', a, DETAIL)} → {format_value('weight', b, DETAIL)}"
             )
         rows.append((gross, (str(strategy), f"{t_e:%Y-%m-%d}", *cells)))
     if not rows:

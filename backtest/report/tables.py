@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-__all__ = ["PERCENT_METRICS", "format_metrics", "summary_markdown", "terminal_table"]
+from backtest.report.formats import format_value
+from backtest.report.markup import Heading, Paragraph, Table, to_markdown
 
-PERCENT_METRICS = frozenset(
-    {
-        "total_return",
-        "cagr",
-        "annual_volatility",
-        "max_drawdown",
-        "excess_cagr",
-        "tracking_error",
-        "alpha",
-        "monthly_hit_rate",
-        "annual_turnover",
-    }
-)
+__all__ = ["format_metrics", "summary_markdown", "terminal_table"]
+
 _TERMINAL_COLUMNS = (
     "total_return",
     "cagr",
@@ -33,22 +21,12 @@ _TERMINAL_COLUMNS = (
 )
 
 
-def _cell(metric: str, value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if metric in PERCENT_METRICS:
-        return f"{100.0 * value:,.1f}%"
-    if metric == "fees_paid":
-        return f"{value:,.0f}"
-    return f"{value:.2f}"
-
-
 def format_metrics(metrics: pd.DataFrame, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Return the metrics as display strings (percentages for fractions, 2 decimals for ratios)."""
     cols = list(columns) if columns else list(metrics.columns)
     shown = pd.DataFrame(index=metrics.index, columns=cols, dtype=object)
     for col in cols:
-        shown[col] = [_cell(col, v) for v in metrics[col]]
+        shown[col] = [format_value(col, v) for v in metrics[col]]
     return shown
 
 
@@ -75,15 +53,24 @@ def terminal_table(metrics: pd.DataFrame, *, label: str | None = None) -> str:
 
 
 def summary_markdown(metrics: pd.DataFrame, *, title: str, label: str) -> str:
-    """``summary.md``: a Markdown metrics table for PR comments."""
+    """Return ``summary.md``: a Markdown metrics table for PR comments."""
     shown = format_metrics(metrics)
-    header = "| strategy | " + " | ".join(shown.columns) + " |"
-    rule = "|---|" + "|".join("---:" for _ in shown.columns) + "|"
-    body = [
-        f"| {name} | " + " | ".join(row) + " |"
-        for name, row in zip(shown.index, shown.itertuples(index=False), strict=True)
-    ]
-    notes = ["", "Fractions in percent; relative metrics against the NVDA buy-and-hold `baseline`."]
+    notes = ["Fractions in percent; relative metrics against the NVDA buy-and-hold `baseline`."]
     if any(str(name).startswith("ref_") for name in shown.index):
         notes.append("Rows `ref_*` are buy-and-hold references (same fees), not strategies.")
-    return "\n".join([f"# {title}", "", f"_{label}_", "", header, rule, *body, *notes, ""])
+    table = Table(
+        header=("strategy", *map(str, shown.columns)),
+        rows=tuple(
+            (str(name), *row)
+            for name, row in zip(shown.index, shown.itertuples(index=False), strict=True)
+        ),
+        numeric=frozenset(range(1, len(shown.columns) + 1)),
+    )
+    return to_markdown(
+        [
+            Heading(text=title, level=1),
+            Paragraph(text=f"_{label}_"),
+            table,
+            Paragraph(text="\n".join(notes)),
+        ]
+    )

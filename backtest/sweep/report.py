@@ -21,7 +21,9 @@ import pandas as pd
 
 from backtest.atomic import staged_folder
 from backtest.errors import ConfigError
-from backtest.report.tables import PERCENT_METRICS
+from backtest.report.charts import png_bytes
+from backtest.report.formats import PERCENT_METRICS
+from backtest.report.sweep_charts import excess_histogram_chart, heatmap_chart
 from backtest.sweep.oos import OosSplit, WalkForward, rank_order
 from backtest.sweep.run import SweepResult
 from backtest.sweep.summary import SweepStatistics
@@ -69,37 +71,14 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 
 
 def _heatmap(result: SweepResult, axes: tuple[str, str], metric: str, path: Path) -> None:
-    from matplotlib.figure import Figure
-
     x, y = axes
     grid = result.table.pivot_table(index=y, columns=x, values=metric, aggfunc="median")
-    fig = Figure(figsize=(8, 6))
-    ax = fig.add_subplot()
-    image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
-    ax.set_xticks(range(len(grid.columns)), [f"{v:.3g}" for v in grid.columns], rotation=90)
-    ax.set_yticks(range(len(grid.index)), [f"{v:.3g}" for v in grid.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(f"median {metric} over the other parameters")
-    fig.colorbar(image, ax=ax, label=metric)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    path.write_bytes(png_bytes(heatmap_chart(grid, x=x, y=y, metric=metric)))
 
 
 def _excess_histogram(result: SweepResult, label: str, path: Path) -> None:
-    from matplotlib.figure import Figure
-
-    excess = result.table["excess_cagr"].to_numpy(dtype=float) * 100
-    fig = Figure(figsize=(8, 4.5))
-    ax = fig.add_subplot()
-    ax.hist(excess[np.isfinite(excess)], bins=min(60, max(10, len(excess) // 20)), color="#4878a8")
-    ax.axvline(0.0, color="black", linewidth=1)
-    share = float(np.mean(excess > 0))
-    ax.set_xlabel("excess CAGR over NVDA buy-and-hold (percentage points)")
-    ax.set_ylabel("variants")
-    ax.set_title(f"{100 * share:.1f}% of {len(excess)} variants beat NVDA ({label})")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    excess = result.table["excess_cagr"].to_numpy(dtype=float)
+    path.write_bytes(png_bytes(excess_histogram_chart(excess, label=label)))
 
 
 def _report_markdown(

@@ -16,8 +16,6 @@ from backtest.gate.compare import (
     bucket_changes,
     compare_runs,
     config_diff,
-    fmt_delta,
-    fmt_value,
     metric_changes,
     weight_changes,
 )
@@ -150,17 +148,6 @@ def test_compare_runs_says_which_strategies_changed() -> None:
         ("gone", "X"),
         ("new", "Y"),
     }
-
-
-def test_formatting_of_values_and_deltas() -> None:
-    assert fmt_value("cagr", 0.123456) == "12.3456%"
-    assert fmt_value("sharpe_ratio", 1.5) == "1.500000"
-    assert fmt_value("fees_paid", 1234.5) == "1,234.50"
-    assert fmt_value("cagr", float("nan")) == "n/a"
-    assert fmt_delta("cagr", -0.0012) == "-0.1200 pp"
-    assert fmt_delta("cagr", 1e-12) == "+1.00e-10 pp"
-    assert fmt_delta("fees_paid", 12.345) == "+12.35"
-    assert fmt_delta("beta", 0.0) == "0"
 
 
 def test_markup_renders_the_same_blocks_as_markdown_and_escaped_html() -> None:
