@@ -226,24 +226,25 @@ def _monthly_pair(returns: pd.Series, baseline: pd.Series) -> tuple[pd.Series, p
     return monthly_returns(returns), monthly_returns(baseline)
 
 
-def up_capture(returns: pd.Series, baseline: pd.Series) -> float:
-    """Mean monthly return in the baseline's up months over the baseline's mean in them."""
+def _capture(returns: pd.Series, baseline: pd.Series, *, up: bool) -> float:
     pair = _monthly_pair(returns, baseline)
     if pair is None:
         return float("nan")
     rm, bm = pair
-    up = bm > 0
-    return _ratio(float(rm[up].mean()), float(bm[up].mean())) if up.any() else float("nan")
+    months = bm > 0 if up else bm < 0
+    if not months.any():
+        return float("nan")
+    return _ratio(float(rm[months].mean()), float(bm[months].mean()))
+
+
+def up_capture(returns: pd.Series, baseline: pd.Series) -> float:
+    """Mean monthly return in the baseline's up months over the baseline's mean in them."""
+    return _capture(returns, baseline, up=True)
 
 
 def down_capture(returns: pd.Series, baseline: pd.Series) -> float:
     """Mean monthly return in the baseline's down months over the baseline's mean in them."""
-    pair = _monthly_pair(returns, baseline)
-    if pair is None:
-        return float("nan")
-    rm, bm = pair
-    down = bm < 0
-    return _ratio(float(rm[down].mean()), float(bm[down].mean())) if down.any() else float("nan")
+    return _capture(returns, baseline, up=False)
 
 
 def monthly_hit_rate(returns: pd.Series, baseline: pd.Series) -> float:

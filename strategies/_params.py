@@ -21,7 +21,9 @@ __all__ = [
     "check_choice",
     "check_int",
     "check_number",
+    "check_ticker",
     "frozen_mapping",
+    "ticker_column",
 ]
 
 
@@ -154,3 +156,22 @@ def bucket_bounds(name: str, value: Mapping[str, Any]) -> tuple[np.ndarray, np.n
             f"upper bounds sum to {upper.sum():g} (must be >= 1)"
         )
     return lower, upper
+
+
+def ticker_column(ticker: str, tickers: list[str], *, missing: str) -> int:
+    """Return the column of ``ticker`` among ``tickers`` (a strategy's single name).
+
+    Raises
+    ------
+    ConfigError
+        "`ticker` 'X' <missing>: A, B, ..." when ``ticker`` is not one of them.
+    """
+    if ticker not in tickers:
+        raise ConfigError(f"`ticker` {ticker!r} {missing}: {', '.join(tickers)}")
+    return tickers.index(ticker)
+
+
+def check_ticker(ticker: object) -> None:
+    """Raise `ConfigError` unless ``ticker`` is a non-empty string."""
+    if not isinstance(ticker, str) or not ticker.strip():
+        raise ConfigError(f"`ticker` must be a non-empty string, got {ticker!r}")

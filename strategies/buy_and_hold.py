@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from backtest.context import Context, Trades
-from backtest.errors import ConfigError
+from strategies._params import check_ticker, ticker_column
 
 __all__ = ["BuyAndHold"]
 
@@ -34,19 +35,11 @@ class BuyAndHold:
 
     def __post_init__(self) -> None:
         """Validate the parameters; a bad value raises with the allowed range."""
-        if not isinstance(self.ticker, str) or not self.ticker.strip():
-            raise ConfigError(f"`ticker` must be a non-empty string, got {self.ticker!r}")
+        check_ticker(self.ticker)
 
     def weights(self, context: Context) -> pd.DataFrame:
         """Return one row of target weights, shape (1, n_tickers), on the first effective date."""
-        if self.ticker not in context.tickers:
-            raise ConfigError(
-                f"`ticker` {self.ticker!r} is not in the context; tickers: "
-                f"{', '.join(context.tickers)}"
-            )
-        first = context.effective_dates[:1]
-        return pd.DataFrame(
-            [[1.0 if t == self.ticker else 0.0 for t in context.tickers]],
-            index=first,
-            columns=context.tickers,
-        )
+        j = ticker_column(self.ticker, context.tickers, missing="is not in the context; tickers")
+        weights = np.zeros((1, len(context.tickers)))
+        weights[0, j] = 1.0
+        return pd.DataFrame(weights, index=context.effective_dates[:1], columns=context.tickers)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.context import Context
-from backtest.errors import ConfigError
+from strategies._params import check_ticker, ticker_column
 
 __all__ = ["NvdaOnly"]
 
@@ -31,17 +31,13 @@ class NvdaOnly:
 
     def __post_init__(self) -> None:
         """Validate the parameters; a bad value raises with the allowed range."""
-        if not isinstance(self.ticker, str) or not self.ticker:
-            raise ConfigError(f"`ticker` must be a non-empty string, got {self.ticker!r}")
+        check_ticker(self.ticker)
 
     def weights(self, context: Context) -> pd.DataFrame:
         """Return target weights per event, shape (n_events, n_tickers)."""
-        if self.ticker not in context.tickers:
-            raise ConfigError(
-                f"`ticker` {self.ticker!r} is not a member of the universe; members: "
-                f"{', '.join(context.tickers)}"
-            )
+        j = ticker_column(
+            self.ticker, context.tickers, missing="is not a member of the universe; members"
+        )
         weights = np.zeros(context.eligible.shape)
-        j = context.tickers.index(self.ticker)
         weights[:, j] = context.eligible.to_numpy(dtype=bool)[:, j]
         return pd.DataFrame(weights, index=context.effective_dates, columns=context.tickers)

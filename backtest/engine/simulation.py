@@ -62,6 +62,30 @@ __all__ = ["DEFAULT_CHUNK_SIZE", "Simulation", "VbtEngine", "simulate"]
 
 VbtEngine = Literal["rust", "numba"]
 
+_FIXED_ARGUMENTS: Mapping[str, Any] = {
+    "size_type": "targetpercent",
+    "direction": "longonly",
+    "fixed_fees": 0.0,
+    "min_size": 0.0,
+    "max_size": np.inf,
+    "size_granularity": np.nan,
+    "reject_prob": 0.0,
+    "lock_cash": False,
+    "allow_partial": True,
+    "raise_reject": False,
+    "log": False,
+    "cash_sharing": True,
+    "call_seq": "auto",
+    "ffill_val_price": True,
+    "update_value": False,
+    "max_logs": 0,
+    "seed": 0,
+    "freq": "1D",
+    "attach_call_seq": False,
+}
+"""Every other argument of ``Portfolio.from_orders``, spelled out (``vbt.settings`` is never
+read): the DESIGN section 5 accounting rests on these values."""
+
 DEFAULT_CHUNK_SIZE = 32
 """Variants per vectorbt call (see the memory bound in the module docstring)."""
 
@@ -230,33 +254,15 @@ def _run_vbt(
     portfolio = vbt.Portfolio.from_orders(
         close=close,
         size=size,
-        size_type="targetpercent",
-        direction="longonly",
         price=close,
         val_price=close,
         fees=fees,
-        fixed_fees=0.0,
         slippage=slippage,
-        min_size=0.0,
-        max_size=np.inf,
-        size_granularity=np.nan,
-        reject_prob=0.0,
-        lock_cash=False,
-        allow_partial=True,
-        raise_reject=False,
-        log=False,
         init_cash=initial_cash,
-        cash_sharing=True,
-        call_seq="auto",
-        ffill_val_price=True,
-        update_value=False,
         max_orders=max(1, int(np.count_nonzero(~np.isnan(size)))),
-        max_logs=0,
         group_by=np.repeat(np.arange(n_groups), n_tickers),
-        seed=0,
-        freq="1D",
-        attach_call_seq=False,
         engine=engine,
+        **_FIXED_ARGUMENTS,
     )
     records = portfolio.orders.values
     buy = records["side"] == 0
