@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from backtest.context import Context, Strategy
 from strategies.batch import linear_tilt_batch
 from strategies.buy_and_hold import BuyAndHold
 from strategies.constraints import BucketBounds, Capped, MinWeight
@@ -25,7 +24,6 @@ __all__ = [
     "BucketBounds",
     "BuyAndHold",
     "Capped",
-    "Context",
     "Diversified2550",
     "EqualWeight",
     "LinearTilt",
@@ -33,7 +31,6 @@ __all__ = [
     "NvdaOnly",
     "ProportionalTilt",
     "StaticBuckets",
-    "Strategy",
     "linear_tilt_batch",
 ]
 
