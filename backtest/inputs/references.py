@@ -49,7 +49,7 @@ def _load_each(
     provider: PriceProvider, tickers: Sequence[str], start: dt.date, end: dt.date
 ) -> tuple[dict[str, pd.Series], dict[str, str]]:
     try:
-        raw = provider.load(list(tickers), start, end)
+        raw = provider.load(list(tickers), start, end).prices
         return {t: raw[t] for t in tickers if t in raw.columns}, {
             t: "not returned by the price source" for t in tickers if t not in raw.columns
         }

@@ -25,9 +25,9 @@ import pandas as pd
 from backtest.config import Config, Schedule, config_hash, resolve_path, resolved_config
 from backtest.constants import SYNTHETIC_LABEL
 from backtest.context import Context, eligibility
-from backtest.data.fx import data_provenance, load_usd_prices
+from backtest.data.panel import load_panel
 from backtest.data.providers import PriceProvider
-from backtest.data.validate import AlignmentReport, align_prices
+from backtest.data.validate import AlignmentReport
 from backtest.errors import ConfigError
 from backtest.inputs.schedule import rebalance_events
 from backtest.inputs.signal import InferenceSignal, load_signal
@@ -84,7 +84,7 @@ class Prepared:
     context : Context
         What the config's strategies see under its schedule.
     provenance : dict
-        What the provider reports about the data (`backtest.data.fx.data_provenance`).
+        What the provider reports about the data (`backtest.data.panel.Panel.provenance`).
     outside_window : tuple of str
         Declared members whose membership window misses the run (left out, never eligible).
     """
@@ -134,24 +134,17 @@ def prepare(config: Config, *, provider: PriceProvider | None = None) -> Prepare
     signal = config_signal(config)
     provider = provider or make_provider(config)
     tickers = sorted(set(universe.tickers) | {config.baseline})
-    raw = load_usd_prices(
+    panel = load_panel(
         provider,
         tickers=tickers,
         members=universe.members,
-        fx_spec=config.data.fx,
+        fx=config.data.fx,
         start=config.run.start,
         end=config.run.end,
-    )
-    provenance = data_provenance(provider)
-    prices, alignment = align_prices(
-        raw,
         baseline=config.baseline,
-        start=config.run.start,
-        end=config.run.end,
         max_fill_days=config.data.max_fill_days,
-        allow_missing=provenance.get("missing_tickers", ()),
     )
-    prices = prices[tickers]
+    prices, alignment, provenance = panel.prices, panel.alignment, panel.provenance
     if config.signal.mode == "hindsight":
         warnings.warn(
             "signal mode `hindsight` uses figures before they were published: results contain "
