@@ -52,9 +52,8 @@ def register(sub: Any) -> None:
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from backtest.config import Config, DataConfig
-    from backtest.data.fx import data_provenance, load_usd_prices
+    from backtest.data.panel import load_panel
     from backtest.data.snapshot import write_snapshot
-    from backtest.data.validate import align_prices
     from backtest.pipeline.providers import make_provider
     from universes import load_universe
 
@@ -79,20 +78,18 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     config = Config(data=data, universe=args.universe, baseline=universe.baseline)
     provider = make_provider(config)
     tickers = sorted(set(universe.tickers) | {universe.baseline})
-    raw = load_usd_prices(
-        provider, tickers=tickers, members=universe.members, fx_spec=args.fx, start=start, end=end
-    )
-    provenance = data_provenance(provider)
-    prices, alignment = align_prices(
-        raw,
-        baseline=universe.baseline,
+    panel = load_panel(
+        provider,
+        tickers=tickers,
+        members=universe.members,
+        fx=args.fx,
         start=start,
         end=end,
+        baseline=universe.baseline,
         max_fill_days=data.max_fill_days,
-        allow_missing=provenance.get("missing_tickers", ()),
     )
     meta = write_snapshot(
-        prices,
+        panel.prices,
         out,
         force=args.force,
         provenance={
@@ -103,9 +100,9 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
             "max_fill_days": data.max_fill_days,
             "filled_gaps": [
                 f"{g.ticker} {g.first_missing}..{g.last_missing} ({g.days} days)"
-                for g in alignment.filled_gaps
+                for g in panel.alignment.filled_gaps
             ],
-            "provider": provenance,
+            "provider": panel.provenance,
         },
     )
     print(

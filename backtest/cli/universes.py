@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from backtest.constants import DEFAULT_MIN_HISTORY_DAYS
+from backtest.constants import DEFAULT_MAX_FILL_DAYS, DEFAULT_MIN_HISTORY_DAYS
 from backtest.errors import ConfigError, DataError
 from backtest.parsing import parse_date
 from universes import Member, Universe, known_universes, load_universe
@@ -91,6 +91,7 @@ def load_price_view(universe: Universe, *, data_dir: str | None, end: dt.date) -
     """Load the members' prices up to ``end`` from ``data_dir`` (files) or the demo market."""
     from backtest.config import parse_config
     from backtest.data.demo import DEMO_END, DEMO_START
+    from backtest.data.panel import load_panel
     from backtest.data.validate import align_prices
     from backtest.pipeline.providers import make_provider
 
@@ -105,9 +106,17 @@ def load_price_view(universe: Universe, *, data_dir: str | None, end: dt.date) -
             raise ConfigError(f"`--as-of` {end} is before the demo market starts ({DEMO_START})")
         label = "embedded demo market (synthetic; ARM and ALAB start at their real IPO dates)"
     provider = make_provider(config)
-    base = provider.load([universe.baseline], start, end)
-    calendar = base.index[base[universe.baseline].notna()]
-    base, _ = align_prices(base, baseline=universe.baseline, start=start, end=end)
+    base = load_panel(
+        provider,
+        tickers=[universe.baseline],
+        members=(),
+        fx=None,
+        start=start,
+        end=end,
+        baseline=universe.baseline,
+        max_fill_days=DEFAULT_MAX_FILL_DAYS,
+    ).prices
+    calendar = pd.DatetimeIndex(base.index)
     columns: dict[str, pd.Series] = {universe.baseline: base[universe.baseline]}
     missing: list[str] = []
     problems: list[str] = []
@@ -115,7 +124,7 @@ def load_price_view(universe: Universe, *, data_dir: str | None, end: dt.date) -
         if ticker == universe.baseline:
             continue
         try:
-            raw = provider.load([ticker], start, end)
+            raw = provider.load([ticker], start, end).prices
         except DataError:
             missing.append(ticker)
             continue

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from backtest.data.providers import PriceProvider
+from backtest.data.panel import Panel, load_panel
+from backtest.data.providers import LoadedPrices, PriceProvider
 from backtest.data.validate import AlignmentReport, align_prices
 
-__all__ = ["AlignmentReport", "PriceProvider", "align_prices"]
+__all__ = [
+    "AlignmentReport",
+    "LoadedPrices",
+    "Panel",
+    "PriceProvider",
+    "align_prices",
+    "load_panel",
+]

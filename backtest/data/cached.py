@@ -12,7 +12,7 @@ today's bar may be intraday):
 
 ``offline=True`` never fetches: anything the cache cannot serve is a `DataError` listing each
 ticker and what is missing. A ticker the fetcher cannot get is a `DataError` naming it unless
-``allow_missing`` (it is then left out and listed in `CachedProvider.provenance`).
+``allow_missing`` (it is then left out and listed in the load's provenance).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.data.cache import CacheCorrupt, CachedSeries, PriceCache
+from backtest.data.providers import LoadedPrices
 from backtest.data.validate import as_dates, check_series
 from backtest.errors import DataError
 
@@ -65,14 +66,14 @@ class CachedProvider:
     versions: dict[str, str] = field(default_factory=dict)
     name: str = "yahoo"
     synthetic: bool = False
-    _record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def provenance(self) -> dict[str, Any]:
-        """Return what the last `load` did: cache dir, served/fetched/re-fetched/missing tickers."""
-        return dict(self._record)
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
+        """Return adjusted closes, shape (n_dates, n_tickers), inside ``[start, end]``.
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        """Return adjusted closes, shape (n_dates, n_tickers), inside ``[start, end]``."""
+        The provenance says what this load did: cache dir, adjustment, offline, the tickers
+        served from the cache, refreshed, re-fetched after a re-adjustment, fetched, discarded
+        as corrupt, and missing.
+        """
         end = min(end, self.last_complete_day())
         if end < start:
             raise DataError(f"no complete trading day between {start} and {end} to load")
@@ -110,25 +111,24 @@ class CachedProvider:
                 f"Yahoo returned no prices for {', '.join(sorted(missing))} ({detail}); fix the "
                 "tickers or set `data.allow_missing = true`"
             )
-        self._record.clear()
-        self._record.update(
-            {
-                "cache_dir": str(self.cache.root),
-                "adjustment": "adj_close (yfinance auto_adjust: splits and dividends)",
-                "offline": self.offline,
-                "from_cache": sorted(fresh),
-                "refreshed": sorted(set(extend) - set(readjusted)),
-                "refetched_after_readjustment": sorted(readjusted),
-                "fetched": sorted(set(full) - set(readjusted)),
-                "discarded_corrupt_cache": sorted(corrupt),
-                "missing_tickers": sorted(missing),
-            }
-        )
+        provenance: dict[str, Any] = {
+            "cache_dir": str(self.cache.root),
+            "adjustment": "adj_close (yfinance auto_adjust: splits and dividends)",
+            "offline": self.offline,
+            "from_cache": sorted(fresh),
+            "refreshed": sorted(set(extend) - set(readjusted)),
+            "refetched_after_readjustment": sorted(readjusted),
+            "fetched": sorted(set(full) - set(readjusted)),
+            "discarded_corrupt_cache": sorted(corrupt),
+            "missing_tickers": sorted(missing),
+        }
         if not result:
             raise DataError(f"no prices for any of {', '.join(wanted)}")
         panel = pd.concat([result[t].rename(t) for t in sorted(result)], axis=1, sort=True)
         panel.index = as_dates(panel.index)
-        return panel.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+        return LoadedPrices(
+            prices=panel.loc[pd.Timestamp(start) : pd.Timestamp(end)], provenance=provenance
+        )
 
     def _plan(
         self, entries: dict[str, CachedSeries | None], start: dt.date, end: dt.date

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.constants import BUCKETS, TRADING_DAYS_PER_YEAR, Bucket
+from backtest.data.providers import LoadedPrices
 from backtest.errors import DataError
 
 __all__ = ["CALIBRATION", "DEMO_END", "DEMO_SEED", "DEMO_START", "DemoProvider", "demo_prices"]
@@ -170,8 +171,8 @@ class DemoProvider:
     name: str = "demo"
     synthetic: bool = True
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        """Return demo prices for ``tickers`` in ``[start, end]``."""
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
+        """Return demo prices for ``tickers`` in ``[start, end]`` (empty provenance)."""
         unknown = sorted(set(tickers) - set(CALIBRATION))
         if unknown:
             raise DataError(
@@ -179,4 +180,6 @@ class DemoProvider:
                 f"available: {', '.join(sorted(CALIBRATION))}"
             )
         prices = demo_prices(self.seed)
-        return prices.loc[pd.Timestamp(start) : pd.Timestamp(end), sorted(set(tickers))]
+        return LoadedPrices(
+            prices=prices.loc[pd.Timestamp(start) : pd.Timestamp(end), sorted(set(tickers))]
+        )

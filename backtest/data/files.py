@@ -8,7 +8,8 @@ Accepted layouts
 * one **long** CSV/Parquet file: ``date``, ``ticker`` and ``adj_close`` and/or ``close``.
 
 ``adj_close`` is used when the file has it, else ``close``; the choice per ticker is recorded in
-`FilesProvider.provenance` and from there in the run manifest. A wide file's values are taken
+the provenance of each load (`backtest.data.providers.LoadedPrices`) and from there in the run
+manifest. A wide file's values are taken
 as given (``adjustment = "as_given"``). Every ticker's dates must be unique and ascending and its
 prices finite and > 0 (`backtest.data.validate.check_series`). A file larger than
 `MAX_FILE_BYTES` is refused before it is parsed.
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from backtest.data.providers import LoadedPrices
 from backtest.data.validate import as_dates, check_series
 from backtest.errors import DataError
 
@@ -130,22 +132,21 @@ class FilesProvider:
     path : Path
         A folder of per-ticker files, or one wide or long CSV/Parquet file.
     allow_missing : bool
-        If true, tickers without data are left out of the panel and listed in `provenance`
-        instead of raising `DataError`.
+        If true, tickers without data are left out of the panel and listed in the provenance
+        (``missing_tickers``) instead of raising `DataError`.
     """
 
     path: Path
     allow_missing: bool = False
     name: str = "files"
     synthetic: bool = False
-    _record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def provenance(self) -> dict[str, Any]:
-        """Return what the last `load` used: path, price column per ticker, missing tickers."""
-        return dict(self._record)
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
+        """Return adjusted closes, shape (n_dates, n_found_tickers), inside ``[start, end]``.
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        """Return adjusted closes, shape (n_dates, n_found_tickers), inside ``[start, end]``."""
+        The provenance holds ``path``, ``adjustment`` (the price column used per ticker) and
+        ``missing_tickers``.
+        """
         if self.path.is_dir():
             series, used = self._load_folder(sorted(set(tickers)))
         elif self.path.is_file():
@@ -158,15 +159,14 @@ class FilesProvider:
                 f"no prices for {', '.join(missing)} in `{self.path}`; add the files or set "
                 "`data.allow_missing = true`"
             )
-        self._record.clear()
-        self._record.update(
-            {"path": str(self.path), "adjustment": used, "missing_tickers": missing}
-        )
+        provenance = {"path": str(self.path), "adjustment": used, "missing_tickers": missing}
         if not series:
             raise DataError(f"no prices for any of {', '.join(sorted(tickers))} in `{self.path}`")
         panel = pd.concat(series, axis=1, sort=True)
         panel.index.name = "date"
-        return panel.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+        return LoadedPrices(
+            prices=panel.loc[pd.Timestamp(start) : pd.Timestamp(end)], provenance=provenance
+        )
 
     def _load_folder(self, tickers: list[str]) -> tuple[dict[str, pd.Series], dict[str, str]]:
         series: dict[str, pd.Series] = {}

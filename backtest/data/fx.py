@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from backtest.data.providers import PriceProvider
+from backtest.data.providers import LoadedPrices, PriceProvider
 from backtest.errors import ConfigError, DataError
 
 __all__ = [
     "BASE_CURRENCY",
+    "Listing",
     "convert_to_usd",
-    "data_provenance",
     "fx_tickers_for",
     "load_usd_prices",
     "parse_fx",
@@ -32,12 +32,18 @@ __all__ = [
 BASE_CURRENCY = "USD"
 
 
-class _Listing(Protocol):
-    @property
-    def ticker(self) -> str: ...
+class Listing(Protocol):
+    """What the conversion needs of a universe member: its ticker and its currency."""
 
     @property
-    def currency(self) -> str: ...
+    def ticker(self) -> str:
+        """The member's ticker."""
+        ...
+
+    @property
+    def currency(self) -> str:
+        """ISO code of the currency its prices are in (``USD``, ``TWD``)."""
+        ...
 
 
 def parse_fx(spec: Mapping[str, str] | str | None) -> dict[str, str]:
@@ -72,7 +78,7 @@ def parse_fx(spec: Mapping[str, str] | str | None) -> dict[str, str]:
     return pairs
 
 
-def fx_tickers_for(members: Sequence[_Listing], fx: Mapping[str, str]) -> dict[str, str]:
+def fx_tickers_for(members: Sequence[Listing], fx: Mapping[str, str]) -> dict[str, str]:
     """Return ``{member ticker: fx ticker}`` for every non-USD member.
 
     Raises
@@ -130,22 +136,24 @@ def load_usd_prices(
     provider: PriceProvider,
     *,
     tickers: Sequence[str],
-    members: Sequence[_Listing],
+    members: Sequence[Listing],
     fx_spec: Mapping[str, str] | str | None,
     start: dt.date,
     end: dt.date,
-) -> pd.DataFrame:
+) -> LoadedPrices:
     """Load ``tickers`` from ``provider`` and convert every non-USD member to USD.
 
     Tickers that are not ``members`` (the baseline) are taken to be USD. Returns the raw panel,
-    shape (n_dates, n_tickers), FX series removed.
+    shape (n_dates, n_tickers), FX series removed, with the provenance of the provider's load
+    (the prices and the FX series are loaded together, in one call).
     """
     needed = fx_tickers_for(members, parse_fx(fx_spec))
     fx_series = sorted(set(needed.values()) - set(tickers))
     # FX rates from a few weeks before start, so the first local price has a known rate
-    raw = provider.load(
+    loaded = provider.load(
         [*tickers, *fx_series], start - dt.timedelta(days=30) if needed else start, end
     )
+    raw = loaded.prices.copy() if needed else loaded.prices  # never change the provider's frame
     for ticker, fx_ticker in needed.items():
         if ticker not in raw.columns:
             continue  # a missing member allowed by the config
@@ -156,10 +164,7 @@ def load_usd_prices(
         )
     raw = raw.drop(columns=[c for c in fx_series if c in raw.columns])
     # a ticker the provider was allowed to miss stays as an all-NaN column (listed in provenance)
-    return raw.loc[pd.Timestamp(start) :].reindex(columns=sorted(set(tickers)))
-
-
-def data_provenance(provider: PriceProvider) -> dict[str, Any]:
-    """Return ``provider.provenance()`` when the provider has it, else ``{}`` (demo market)."""
-    report = getattr(provider, "provenance", None)
-    return dict(report()) if callable(report) else {}
+    return LoadedPrices(
+        prices=raw.loc[pd.Timestamp(start) :].reindex(columns=sorted(set(tickers))),
+        provenance=dict(loaded.provenance),
+    )

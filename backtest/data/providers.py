@@ -1,27 +1,44 @@
-"""The `PriceProvider` protocol every data source implements."""
+"""The `PriceProvider` protocol every data source implements, and the `LoadedPrices` it returns."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
-__all__ = ["PriceProvider"]
+__all__ = ["LoadedPrices", "PriceProvider"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadedPrices:
+    """What one `PriceProvider.load` returned: the raw panel and where it came from.
+
+    Attributes
+    ----------
+    prices : DataFrame, shape (n_dates, n_tickers)
+        Raw adjusted closes: a ``DatetimeIndex`` of trading days (unique, ascending), one float
+        column per ticker found, NaN where the source has no price.
+    provenance : dict
+        What the load used and did (files and columns, cache actions, snapshot sha256, the
+        ``missing_tickers`` it was allowed to leave out); ``{}`` for the demo market. The
+        runner records it in the manifest under ``data_provenance``.
+    """
+
+    prices: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
 class PriceProvider(Protocol):
     """A source of daily adjusted closes.
 
-    ``load`` returns a raw panel: a ``DatetimeIndex`` of trading days (unique, ascending), one
-    float column per requested ticker, NaN where the source has no price. The panel is validated
-    and aligned to the baseline calendar by `backtest.data.validate.align_prices`.
-
-    A provider may also have ``provenance() -> dict`` describing its last ``load`` (files and
-    columns used, cache actions, snapshot sha256, ``missing_tickers`` it was allowed to leave
-    out); the runner records it in the manifest under ``data_provenance``.
+    ``load`` returns a `LoadedPrices`: the raw panel (validated and aligned to the baseline
+    calendar afterwards by `backtest.data.panel.load_panel`) together with the provenance of
+    that very load. A provider holds parameters only: loading twice gives two independent
+    answers, and nothing about a load is kept on the provider.
     """
 
     @property
@@ -34,6 +51,6 @@ class PriceProvider(Protocol):
         """Whether the prices are synthetic (every output is then labelled so)."""
         ...
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
         """Return adjusted closes for ``tickers`` between ``start`` and ``end`` inclusive."""
         ...

@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.atomic import atomic_write_bytes, write_json_atomic
+from backtest.data.providers import LoadedPrices
 from backtest.data.storage import file_sha256, parquet_bytes
 from backtest.data.validate import as_dates, check_raw_panel
 from backtest.errors import ConfigError, DataError
@@ -149,14 +150,13 @@ class SnapshotProvider:
     allow_missing: bool = False
     name: str = "snapshot"
     synthetic: bool = False
-    _record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def provenance(self) -> dict[str, Any]:
-        """Snapshot path, its verified sha256, its own provenance, missing tickers."""
-        return dict(self._record)
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
+        """Return the snapshot's prices for ``tickers`` inside ``[start, end]``.
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        """Return the snapshot's prices for ``tickers`` inside ``[start, end]``."""
+        The provenance holds the snapshot path, its verified sha256 (and whether the config
+        pinned it), the snapshot's own provenance and the missing tickers.
+        """
         prices, meta, actual = _read_verified(self.path, self.sha256)
         missing = sorted(set(tickers) - set(prices.columns))
         if missing and not self.allow_missing:
@@ -164,15 +164,15 @@ class SnapshotProvider:
                 f"snapshot `{self.path}` has no column for {', '.join(missing)}; it holds "
                 f"{', '.join(prices.columns)}"
             )
-        self._record.clear()
-        self._record.update(
-            {
-                "snapshot": str(self.path),
-                "sha256": actual,
-                "sha256_pinned": self.sha256 is not None,
-                "snapshot_provenance": meta.get("provenance", {}),
-                "missing_tickers": missing,
-            }
-        )
+        provenance = {
+            "snapshot": str(self.path),
+            "sha256": actual,
+            "sha256_pinned": self.sha256 is not None,
+            "snapshot_provenance": meta.get("provenance", {}),
+            "missing_tickers": missing,
+        }
         present = [t for t in sorted(set(tickers)) if t in prices.columns]
-        return prices.loc[pd.Timestamp(start) : pd.Timestamp(end), present]
+        return LoadedPrices(
+            prices=prices.loc[pd.Timestamp(start) : pd.Timestamp(end), present],
+            provenance=provenance,
+        )

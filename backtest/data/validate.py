@@ -27,6 +27,8 @@ __all__ = [
     "as_dates",
     "check_raw_panel",
     "check_series",
+    "forward_fill",
+    "missing_runs",
 ]
 
 
@@ -202,31 +204,68 @@ def align_prices(
                 "listing date, end the run after its first price, or use a universe without it)"
             )
         first_valid[ticker] = calendar[valid[0]].date()
-        values, ticker_gaps = _fill_gaps(values, valid[0], ticker, calendar, max_fill_days)
+        values, ticker_gaps = _fill_gaps(values, ticker, calendar, max_fill_days)
         gaps.extend(ticker_gaps)
         columns[ticker] = values
     prices = pd.DataFrame(columns, index=calendar)
     return prices, AlignmentReport(filled_gaps=tuple(gaps), first_valid=first_valid)
 
 
+def missing_runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """Return the runs of missing days inside a listing, as ``[lo, hi)`` row ranges.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_days,)
+        One ticker's prices on a calendar, NaN = no price.
+
+    Returns
+    -------
+    list of (int, int)
+        Each run of consecutive NaN after the first valid price, ``hi`` exclusive; NaN before
+        the first price (before a listing) is not a run.
+    """
+    missing = np.isnan(values)
+    valid = np.flatnonzero(~missing)
+    if len(valid) == 0:
+        return []
+    missing[: valid[0]] = False
+    if not missing.any():
+        return []
+    edges = np.diff(np.concatenate(([0], missing.astype(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    stops = np.flatnonzero(edges == -1)  # exclusive
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+
+def forward_fill(values: np.ndarray, runs: list[tuple[int, int]], *, limit: int) -> np.ndarray:
+    """Return ``values`` with the first ``limit`` days of each run set to the price before it.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_days,)
+    runs : list of (int, int)
+        Missing runs from `missing_runs` (each starts after a valid price).
+    limit : int
+        Days filled per run, >= 0; the rest of a longer run stays NaN.
+    """
+    filled = values.copy()
+    for lo, hi in runs:
+        filled[lo : min(hi, lo + limit)] = filled[lo - 1]
+    return filled
+
+
 def _fill_gaps(
     values: np.ndarray,
-    first: int,
     ticker: str,
     calendar: pd.DatetimeIndex,
     max_fill_days: int,
 ) -> tuple[np.ndarray, list[FilledGap]]:
-    missing = np.isnan(values)
-    missing[:first] = False
-    if not missing.any():
+    runs = missing_runs(values)
+    if not runs:
         return values, []
-    # runs of consecutive missing days after the first valid price
-    edges = np.diff(np.concatenate(([0], missing.astype(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    stops = np.flatnonzero(edges == -1)  # exclusive
     gaps: list[FilledGap] = []
-    filled = values.copy()
-    for lo, hi in zip(starts.tolist(), stops.tolist(), strict=True):
+    for lo, hi in runs:
         days = int(hi - lo)
         first_missing, last_missing = calendar[lo].date(), calendar[hi - 1].date()
         if days > max_fill_days:
@@ -234,10 +273,9 @@ def _fill_gaps(
                 f"`{ticker}` has no price for {days} trading days from {first_missing} to "
                 f"{last_missing}; at most {max_fill_days} (`max_fill_days`) are forward-filled"
             )
-        filled[lo:hi] = filled[lo - 1]
         gaps.append(
             FilledGap(
                 ticker=ticker, first_missing=first_missing, last_missing=last_missing, days=days
             )
         )
-    return filled, gaps
+    return forward_fill(values, runs, limit=max_fill_days), gaps

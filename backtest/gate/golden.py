@@ -191,15 +191,14 @@ def verify_data(golden: Golden, result: Any, *, label: str) -> str:
 
     Equal data hashes pass. When the panel differs (a universe member, the window or the
     baseline changed), the golden's panel is re-read from the current source the way
-    `backtest.pipeline.runner.run` reads it (USD conversion, alignment) and hashed.
+    `backtest.pipeline.runner.run` reads it (`backtest.data.panel.load_panel`) and hashed.
 
     Raises
     ------
     GoldenDataError
         The prices differ: the golden was made on other data.
     """
-    from backtest.data.fx import data_provenance, load_usd_prices
-    from backtest.data.validate import align_prices
+    from backtest.data.panel import load_panel
     from backtest.pipeline.manifest import prices_sha256
     from backtest.pipeline.providers import make_provider
 
@@ -220,23 +219,18 @@ def verify_data(golden: Golden, result: Any, *, label: str) -> str:
         start, end = dt.date.fromisoformat(panel["start"]), dt.date.fromisoformat(panel["end"])
         provider = make_provider(result.config)
         members = [m for m in result.universe.members if m.ticker in tickers]
-        raw = load_usd_prices(
-            provider,
-            tickers=tickers,
-            members=members,
-            fx_spec=result.config.data.fx,
-            start=start,
-            end=end,
+        again = prices_sha256(
+            load_panel(
+                provider,
+                tickers=tickers,
+                members=members,
+                fx=result.config.data.fx,
+                start=start,
+                end=end,
+                baseline=panel["baseline"],
+                max_fill_days=int(panel["max_fill_days"]),
+            ).prices
         )
-        prices, _ = align_prices(
-            raw,
-            baseline=panel["baseline"],
-            start=start,
-            end=end,
-            max_fill_days=int(panel["max_fill_days"]),
-            allow_missing=data_provenance(provider).get("missing_tickers", ()),
-        )
-        again = prices_sha256(prices[tickers])
     except (DataError, ConfigError, KeyError) as exc:
         raise GoldenDataError(
             f"golden `{label}`: its price panel cannot be re-read from the current source "

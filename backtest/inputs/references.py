@@ -5,6 +5,12 @@ A reference is never a strategy: it appears as an extra metrics row named ``ref_
 close of the run's first effective date, pays the run's fees and slippage, and holds (like the
 baseline). A reference ticker the price source does not have, or whose prices do not cover the
 run, is left out and the reason recorded in the manifest (``references``); it never fails a run.
+
+Its prices follow the rules of the run's own (`backtest.data.validate`): dates unique and
+ascending, prices finite and > 0 (`check_series`); on the run's calendar, NaN before its first
+price and missing runs inside its listing forward-filled for at most ``max_fill_days``
+(`missing_runs`, `forward_fill`). Where the run's prices raise a `DataError`, a reference is
+left out with the reason instead.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.data.providers import PriceProvider
+from backtest.data.validate import check_series, forward_fill, missing_runs
 from backtest.errors import DataError
 
 __all__ = ["REFERENCE_PREFIX", "REFERENCE_TICKERS", "ReferencePrices", "load_references"]
@@ -49,7 +56,7 @@ def _load_each(
     provider: PriceProvider, tickers: Sequence[str], start: dt.date, end: dt.date
 ) -> tuple[dict[str, pd.Series], dict[str, str]]:
     try:
-        raw = provider.load(list(tickers), start, end)
+        raw = provider.load(list(tickers), start, end).prices
         return {t: raw[t] for t in tickers if t in raw.columns}, {
             t: "not returned by the price source" for t in tickers if t not in raw.columns
         }
@@ -101,23 +108,37 @@ def load_references(
     series, absent = _load_each(provider, list(tickers), start, end)
     usable: dict[str, pd.Series] = {}
     for ticker, raw in series.items():
-        values = pd.to_numeric(raw, errors="coerce").astype(float)
-        values = values[~values.index.duplicated(keep="last")].sort_index()
-        finite = values.to_numpy()
-        if (np.isinf(finite) | (finite <= 0)).any():
-            absent[ticker] = "has non-finite or non-positive prices"
+        try:
+            check_series(raw, ticker=ticker, source="reference")
+        except DataError as exc:
+            absent[ticker] = " ".join(str(exc).split())
             continue
-        aligned = values.reindex(calendar)
-        listed = aligned.notna().cumsum() > 0
-        # pandas refuses ffill(limit=0): with max_fill_days = 0 nothing is filled
-        filled = (aligned.ffill(limit=max_fill_days) if max_fill_days else aligned).where(listed)
-        if pd.isna(filled.get(first_date)):
-            absent[ticker] = f"no price on the first effective date {first_date.date()}"
-        elif filled.loc[first_date:].isna().any():
-            gap = filled.loc[first_date:].index[filled.loc[first_date:].isna()][0]
-            absent[ticker] = f"gap longer than {max_fill_days} days at {gap.date()}"
+        why, filled = _aligned(raw, calendar, first_date, max_fill_days)
+        if why:
+            absent[ticker] = why
         else:
-            usable[ticker] = filled
+            usable[ticker] = pd.Series(filled, index=calendar, name=ticker)
     ordered = [t for t in tickers if t in usable]
     prices = pd.DataFrame({t: usable[t] for t in ordered}, index=calendar)
     return ReferencePrices(prices=prices, absent={t: absent[t] for t in tickers if t in absent})
+
+
+def _aligned(
+    raw: pd.Series, calendar: pd.DatetimeIndex, first_date: pd.Timestamp, max_fill_days: int
+) -> tuple[str, np.ndarray]:
+    """Put one reference on ``calendar``; return ``(why it cannot be used or "", prices)``.
+
+    Runs of at most ``max_fill_days`` missing days are filled; of a longer run the first
+    ``max_fill_days`` days are, and the reference is unusable when a day from ``first_date`` on
+    stays without a price.
+    """
+    values = raw.reindex(calendar).to_numpy(dtype=float)
+    filled = forward_fill(values, missing_runs(values), limit=max_fill_days)
+    first_row = int(calendar.get_indexer(pd.DatetimeIndex([first_date]))[0])
+    if first_row < 0 or np.isnan(filled[first_row]):
+        return f"no price on the first effective date {first_date.date()}", filled
+    unpriced = np.flatnonzero(np.isnan(filled[first_row:]))
+    if len(unpriced):
+        gap = calendar[first_row + unpriced[0]].date()
+        return f"gap longer than {max_fill_days} days at {gap}", filled
+    return "", filled

@@ -16,9 +16,9 @@ import pandas as pd
 
 from backtest.config import Config, resolve_path
 from backtest.context import Context
-from backtest.data.fx import data_provenance, load_usd_prices
+from backtest.data.panel import load_panel
 from backtest.data.providers import PriceProvider
-from backtest.data.validate import AlignmentReport, align_prices
+from backtest.data.validate import AlignmentReport
 from backtest.inputs.context import schedule_context
 from backtest.inputs.references import REFERENCE_TICKERS, ReferencePrices, load_references
 from backtest.inputs.signal import InferenceSignal, load_signal
@@ -98,24 +98,17 @@ def prepare(
     signal = config_signal(config)
     provider = provider or make_provider(config)
     tickers = sorted(set(universe.tickers) | {config.baseline})
-    raw = load_usd_prices(
+    panel = load_panel(
         provider,
         tickers=tickers,
         members=universe.members,
-        fx_spec=config.data.fx,
+        fx=config.data.fx,
         start=config.run.start,
         end=config.run.end,
-    )
-    provenance = data_provenance(provider)
-    prices, alignment = align_prices(
-        raw,
         baseline=config.baseline,
-        start=config.run.start,
-        end=config.run.end,
         max_fill_days=config.data.max_fill_days,
-        allow_missing=provenance.get("missing_tickers", ()),
     )
-    prices = prices[tickers]
+    prices, alignment, provenance = panel.prices, panel.alignment, panel.provenance
     if config.signal.mode == "hindsight":
         warnings.warn(
             "signal mode `hindsight` uses figures before they were published: results contain "

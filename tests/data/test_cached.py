@@ -71,7 +71,8 @@ def _provider(
 def test_first_load_fetches_and_writes_parquet_plus_metadata(tmp_path: Path) -> None:
     yahoo = ScriptedYahoo(_truth())
     provider = _provider(tmp_path, yahoo, d("2024-03-29"))
-    panel = provider.load(["AAA", "BBB"], d("2024-01-01"), d("2024-03-29"))
+    loaded = provider.load(["AAA", "BBB"], d("2024-01-01"), d("2024-03-29"))
+    panel = loaded.prices
     assert yahoo.calls == [(("AAA", "BBB"), d("2024-01-01"), d("2024-03-29"))]
     np.testing.assert_array_equal(panel["AAA"].to_numpy(), 100.0 + np.arange(65))
     meta = json.loads((tmp_path / "cache" / "AAA.json").read_text())
@@ -79,31 +80,35 @@ def test_first_load_fetches_and_writes_parquet_plus_metadata(tmp_path: Path) -> 
     assert meta["first_date"] == "2024-01-01" and meta["last_date"] == "2024-03-29"
     assert meta["fetched_at"] == "2024-04-01T12:00:00+00:00" and meta["versions"]["yfinance"]
     assert meta["sha256"] == file_sha256(tmp_path / "cache" / "AAA.parquet")
-    assert provider.provenance()["fetched"] == ["AAA", "BBB"]
+    assert loaded.provenance["fetched"] == ["AAA", "BBB"]
 
 
 def test_second_load_is_served_from_cache_without_fetching(tmp_path: Path) -> None:
     yahoo = ScriptedYahoo(_truth())
-    first = _provider(tmp_path, yahoo, d("2024-03-29")).load(
-        ["AAA"], d("2024-01-01"), d("2024-03-29")
+    first = (
+        _provider(tmp_path, yahoo, d("2024-03-29"))
+        .load(["AAA"], d("2024-01-01"), d("2024-03-29"))
+        .prices
     )
     again = _provider(tmp_path, yahoo, d("2024-03-29"))
-    second = again.load(["AAA"], d("2024-02-01"), d("2024-03-15"))
+    loaded = again.load(["AAA"], d("2024-02-01"), d("2024-03-15"))
+    second = loaded.prices
     assert len(yahoo.calls) == 1
     pd.testing.assert_frame_equal(second, first.loc["2024-02-01":"2024-03-15"])
-    assert again.provenance()["from_cache"] == ["AAA"]
+    assert loaded.provenance["from_cache"] == ["AAA"]
 
 
 def test_incremental_refresh_fetches_only_new_dates_plus_overlap(tmp_path: Path) -> None:
     yahoo = ScriptedYahoo(_truth())
     _provider(tmp_path, yahoo, d("2024-02-29")).load(["AAA"], d("2024-01-01"), d("2024-02-29"))
     later = _provider(tmp_path, yahoo, d("2024-03-29"), overlap_days=10)
-    panel = later.load(["AAA"], d("2024-01-01"), d("2024-03-29"))
+    loaded = later.load(["AAA"], d("2024-01-01"), d("2024-03-29"))
+    panel = loaded.prices
     # cached through 2024-02-29, so the refresh asks from 2024-02-19 (10 days of overlap)
     assert yahoo.calls[-1] == (("AAA",), d("2024-02-19"), d("2024-03-29"))
     np.testing.assert_array_equal(panel["AAA"].to_numpy(), _truth()["AAA"].to_numpy())
     assert panel.index.equals(DATES)
-    assert later.provenance()["refreshed"] == ["AAA"]
+    assert loaded.provenance["refreshed"] == ["AAA"]
     meta = json.loads((tmp_path / "cache" / "AAA.json").read_text())
     assert meta["covered_until"] == "2024-03-29" and meta["start"] == "2024-01-01"
 
@@ -114,10 +119,11 @@ def test_overlap_disagreement_refetches_the_whole_history(tmp_path: Path) -> Non
     # a 2:1 split re-adjusts every past price: Yahoo now holds the history halved
     yahoo.truth = _truth(scale=0.5)
     later = _provider(tmp_path, yahoo, d("2024-03-29"))
-    panel = later.load(["AAA"], d("2024-01-01"), d("2024-03-29"))
+    loaded = later.load(["AAA"], d("2024-01-01"), d("2024-03-29"))
+    panel = loaded.prices
     assert yahoo.calls[-1] == (("AAA",), d("2024-01-01"), d("2024-03-29"))
     np.testing.assert_array_equal(panel["AAA"].to_numpy(), 0.5 * (100.0 + np.arange(65)))
-    assert later.provenance()["refetched_after_readjustment"] == ["AAA"]
+    assert loaded.provenance["refetched_after_readjustment"] == ["AAA"]
 
 
 def test_offline_serves_a_full_cache_and_never_fetches(tmp_path: Path) -> None:
@@ -126,7 +132,7 @@ def test_offline_serves_a_full_cache_and_never_fetches(tmp_path: Path) -> None:
     )
     silent = ScriptedYahoo({})
     offline = _provider(tmp_path, silent, d("2024-03-29"), offline=True)
-    panel = offline.load(["AAA", "BBB"], d("2024-01-01"), d("2024-03-29"))
+    panel = offline.load(["AAA", "BBB"], d("2024-01-01"), d("2024-03-29")).prices
     assert silent.calls == [] and panel.shape == (65, 2)
 
 
@@ -153,9 +159,9 @@ def test_corrupt_cache_file_is_never_used_silently(tmp_path: Path) -> None:
         offline.load(["AAA"], d("2024-01-01"), d("2024-03-29"))
     online = _provider(tmp_path, yahoo, d("2024-03-29"))
     with pytest.warns(UserWarning, match=r"fetching `AAA` again"):
-        panel = online.load(["AAA"], d("2024-01-01"), d("2024-03-29"))
-    assert panel["AAA"].iloc[-1] == 164.0
-    assert online.provenance()["discarded_corrupt_cache"] == ["AAA"]
+        loaded = online.load(["AAA"], d("2024-01-01"), d("2024-03-29"))
+    assert loaded.prices["AAA"].iloc[-1] == 164.0
+    assert loaded.provenance["discarded_corrupt_cache"] == ["AAA"]
     assert PriceCache(root=tmp_path / "cache").read("AAA") is not None  # repaired
 
 
@@ -166,9 +172,9 @@ def test_missing_ticker_is_an_error_unless_allowed(tmp_path: Path) -> None:
             ["AAA", "ZZZ"], d("2024-01-01"), d("2024-03-29")
         )
     allowing = _provider(tmp_path, yahoo, d("2024-03-29"), allow_missing=True)
-    panel = allowing.load(["AAA", "ZZZ"], d("2024-01-01"), d("2024-03-29"))
-    assert list(panel.columns) == ["AAA"]
-    assert allowing.provenance()["missing_tickers"] == ["ZZZ"]
+    loaded = allowing.load(["AAA", "ZZZ"], d("2024-01-01"), d("2024-03-29"))
+    assert list(loaded.prices.columns) == ["AAA"]
+    assert loaded.provenance["missing_tickers"] == ["ZZZ"]
 
 
 def test_today_is_never_requested(tmp_path: Path) -> None:

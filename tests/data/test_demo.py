@@ -43,8 +43,10 @@ def test_correlation_with_nvda_is_calibrated() -> None:
 
 
 def test_provider_slices_window_and_tickers() -> None:
-    panel = DemoProvider().load(
-        ["NVDA", "AMD"], pd.Timestamp("2020-01-01").date(), pd.Timestamp("2020-12-31").date()
+    panel = (
+        DemoProvider()
+        .load(["NVDA", "AMD"], pd.Timestamp("2020-01-01").date(), pd.Timestamp("2020-12-31").date())
+        .prices
     )
     assert list(panel.columns) == ["AMD", "NVDA"]
     assert panel.index.min() >= pd.Timestamp("2020-01-01")

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from backtest.data.fx import convert_to_usd, fx_tickers_for, load_usd_prices, parse_fx
+from backtest.data.providers import LoadedPrices
 from backtest.errors import ConfigError, DataError
 from tests.data.helpers import d
 
@@ -61,8 +62,10 @@ class Panel:
     name: str = "stub"
     synthetic: bool = False
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        return self.frame.loc[pd.Timestamp(start) : pd.Timestamp(end), list(tickers)]
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
+        return LoadedPrices(
+            prices=self.frame.loc[pd.Timestamp(start) : pd.Timestamp(end), list(tickers)]
+        )
 
 
 def test_load_usd_prices_converts_and_drops_the_fx_series() -> None:
@@ -78,7 +81,7 @@ def test_load_usd_prices_converts_and_drops_the_fx_series() -> None:
         fx_spec={"TWD": "TWDUSD=X"},
         start=d("2024-01-01"),
         end=d("2024-01-03"),
-    )
+    ).prices
     assert list(raw.columns) == ["2454.TW", "NVDA"]
     np.testing.assert_allclose(raw["2454.TW"].to_numpy(), [30.0, 33.0, 36.0])
     with pytest.raises(ConfigError, match=r"2454.TW \(TWD\)"):

@@ -34,15 +34,16 @@ def test_all_26_files_load(shared_prices_dir: Path) -> None:
     tickers = _all_tickers(shared_prices_dir)
     assert len(tickers) == 26
     provider = FilesProvider(path=shared_prices_dir)
-    panel = provider.load(tickers, d("2000-01-01"), WINDOW[1])
+    loaded = provider.load(tickers, d("2000-01-01"), WINDOW[1])
+    panel = loaded.prices
     assert sorted(panel.columns) == tickers
-    assert set(provider.provenance()["adjustment"].values()) == {"adj_close"}
+    assert set(loaded.provenance["adjustment"].values()) == {"adj_close"}
     assert panel["2454.TW"].last_valid_index() == pd.Timestamp("2023-12-29")
     assert panel["NVDA"].last_valid_index() == pd.Timestamp("2026-07-31")
 
 
 def test_nvda_is_continuous_through_its_splits(shared_prices_dir: Path) -> None:
-    nvda = FilesProvider(path=shared_prices_dir).load(["NVDA"], *WINDOW)["NVDA"]
+    nvda = FilesProvider(path=shared_prices_dir).load(["NVDA"], *WINDOW).prices["NVDA"]
     returns = nvda.pct_change(fill_method=None)
     for split_day in ("2021-07-20", "2024-06-10"):
         assert abs(returns.loc[split_day]) < 0.1, split_day  # not -75 % / -90 %
@@ -50,7 +51,7 @@ def test_nvda_is_continuous_through_its_splits(shared_prices_dir: Path) -> None:
 
 
 def test_ipos_are_nan_before_listing_then_trade(shared_prices_dir: Path) -> None:
-    raw = FilesProvider(path=shared_prices_dir).load(["NVDA", "ARM", "ALAB"], *WINDOW)
+    raw = FilesProvider(path=shared_prices_dir).load(["NVDA", "ARM", "ALAB"], *WINDOW).prices
     prices, report = align_prices(raw, baseline="NVDA", start=WINDOW[0], end=WINDOW[1])
     assert report.first_valid["ARM"] == d("2023-09-14")
     assert report.first_valid["ALAB"] == d("2024-03-20")
@@ -61,7 +62,7 @@ def test_ipos_are_nan_before_listing_then_trade(shared_prices_dir: Path) -> None
 
 
 def test_mediatek_ends_in_2023_and_is_caught_as_a_gap(shared_prices_dir: Path) -> None:
-    raw = FilesProvider(path=shared_prices_dir).load(["NVDA", "2454.TW"], *WINDOW)
+    raw = FilesProvider(path=shared_prices_dir).load(["NVDA", "2454.TW"], *WINDOW).prices
     with pytest.raises(DataError, match=r"`2454.TW` has no price for \d+ trading days from 2024"):
         align_prices(raw, baseline="NVDA", start=d("2023-06-01"), end=d("2024-06-28"))
 
@@ -72,7 +73,7 @@ def test_snapshot_from_files_reloads_bit_identically(
     from universes import load_universe
 
     universe = load_universe("compute_layer")
-    raw = FilesProvider(path=shared_prices_dir).load(universe.tickers, *WINDOW)
+    raw = FilesProvider(path=shared_prices_dir).load(universe.tickers, *WINDOW).prices
     prices, _ = align_prices(raw, baseline="NVDA", start=WINDOW[0], end=WINDOW[1])
     path = tmp_path / "compute_layer.parquet"
     meta = write_snapshot(prices, path, provenance={"source": "files"})
@@ -103,7 +104,7 @@ def test_demo_calibration_matches_the_real_data(shared_prices_dir: Path) -> None
     The table rounds to 3 decimals, so each figure must agree to 0.0005.
     """
     provider = FilesProvider(path=shared_prices_dir)
-    prices = provider.load(list(CALIBRATION), *WINDOW)
+    prices = provider.load(list(CALIBRATION), *WINDOW).prices
     returns = prices.pct_change(fill_method=None)
     for ticker, cal in CALIBRATION.items():
         r = returns[ticker].to_numpy()

@@ -78,9 +78,10 @@ def test_provider_serves_columns_and_refuses_absent_ones(tmp_path: Path) -> None
     path = tmp_path / "snap.parquet"
     meta = write_snapshot(_prices(), path, provenance={"source": "files"})
     provider = SnapshotProvider(path=path, sha256=meta["sha256"])
-    panel = provider.load(["NEW"], d("2024-01-02"), d("2024-01-04"))
+    loaded = provider.load(["NEW"], d("2024-01-02"), d("2024-01-04"))
+    panel = loaded.prices
     assert list(panel.columns) == ["NEW"] and len(panel) == 3
-    assert provider.provenance()["sha256"] == meta["sha256"]
+    assert loaded.provenance["sha256"] == meta["sha256"]
     with pytest.raises(DataError, match=r"has no column for ZZZ; it holds AAA, NEW"):
         provider.load(["AAA", "ZZZ"], d("2024-01-01"), d("2024-12-31"))
 

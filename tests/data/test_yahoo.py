@@ -89,9 +89,9 @@ def test_unknown_ticker_allowed_is_listed_in_provenance(tmp_path: Path) -> None:
         allow_missing=True,
         last_complete_day=lambda: END,
     )
-    panel = provider.load(["NVDA", "NOPE"], START, END)
-    assert list(panel.columns) == ["NVDA"]
-    assert provider.provenance()["missing_tickers"] == ["NOPE"]
+    loaded = provider.load(["NVDA", "NOPE"], START, END)
+    assert list(loaded.prices.columns) == ["NVDA"]
+    assert loaded.provenance["missing_tickers"] == ["NOPE"]
 
 
 def test_rate_limit_then_success_retries_only_that_ticker(tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_provider_caches_and_then_serves_without_network(tmp_path: Path) -> None
     online = CachedProvider(
         cache=cache, fetcher=_fetcher(stub, tmp_path, []), last_complete_day=lambda: END
     )
-    first = online.load(["NVDA", "AMD"], START, END)
+    first = online.load(["NVDA", "AMD"], START, END).prices
     offline_stub = StubYahoo({})  # would answer 404 for everything
     offline = CachedProvider(
         cache=cache,
@@ -177,10 +177,11 @@ def test_provider_caches_and_then_serves_without_network(tmp_path: Path) -> None
         offline=True,
         last_complete_day=lambda: END,
     )
-    again = offline.load(["NVDA", "AMD"], START, END)
+    loaded = offline.load(["NVDA", "AMD"], START, END)
+    again = loaded.prices
     pd.testing.assert_frame_equal(first, again)
     assert offline_stub.calls == []
-    assert offline.provenance()["from_cache"] == ["AMD", "NVDA"]
+    assert loaded.provenance["from_cache"] == ["AMD", "NVDA"]
 
 
 def test_without_stub_session_nothing_reaches_the_network(tmp_path: Path) -> None:

@@ -53,7 +53,9 @@ def test_offline_yahoo_run_from_a_filled_cache(shared_prices_dir: Path, tmp_path
     from universes import load_universe
 
     tickers = load_universe("compute_layer").tickers
-    panel = FilesProvider(path=shared_prices_dir).load(tickers, d("2015-01-02"), d("2026-07-31"))
+    panel = (
+        FilesProvider(path=shared_prices_dir).load(tickers, d("2015-01-02"), d("2026-07-31")).prices
+    )
     cache = PriceCache(root=tmp_path / "cache")
     for ticker in tickers:
         cache.write(

@@ -15,6 +15,7 @@ import pytest
 import backtest
 from backtest.config import Config, parse_config
 from backtest.data.demo import DemoProvider
+from backtest.data.providers import LoadedPrices
 from backtest.errors import DataError
 from backtest.inputs.references import load_references
 from backtest.pipeline.runner import Result, run
@@ -60,8 +61,10 @@ def test_columns_rows_and_returns(result: Result) -> None:
 
 
 def test_baseline_and_references_are_buy_and_hold(result: Result) -> None:
-    prices = DemoProvider().load(
-        ["NVDA", "SPY", "QQQ", "SMH"], dt.date(2022, 1, 3), dt.date(2024, 6, 28)
+    prices = (
+        DemoProvider()
+        .load(["NVDA", "SPY", "QQQ", "SMH"], dt.date(2022, 1, 3), dt.date(2024, 6, 28))
+        .prices
     )
     prices = prices.loc[result.equity.index]
     expected = _buy_and_hold(prices["NVDA"], 1e6)
@@ -119,7 +122,7 @@ class _WithoutSpy:
     name = "demo"
     synthetic = True
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
         if "SPY" in tickers:
             raise DataError("no prices for SPY in `somewhere`")
         return DemoProvider().load(tickers, start, end)
@@ -166,8 +169,8 @@ class _Panel:
     def __init__(self, panel: pd.DataFrame) -> None:
         self.panel = panel
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        return self.panel[[t for t in tickers if t in self.panel.columns]]
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
+        return LoadedPrices(prices=self.panel[[t for t in tickers if t in self.panel.columns]])
 
 
 def test_reference_alignment_fills_short_gaps_and_drops_long_ones() -> None:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from backtest.config import Config, StrategySpec, parse_config
 from backtest.data.demo import DemoProvider
+from backtest.data.providers import LoadedPrices
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -119,9 +120,9 @@ class PerturbedProvider:
     name: str = "demo"
     synthetic: bool = True
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
         """The inner provider's panel, perturbed after ``after``."""
-        panel = self.inner.load(tickers, start, end).copy()
+        panel = self.inner.load(tickers, start, end).prices.copy()
         later = np.asarray(panel.index > self.after)
         if self.how == "noise":
             rng = np.random.default_rng(self.seed)
@@ -132,7 +133,7 @@ class PerturbedProvider:
         else:
             first = np.flatnonzero(later)[:1]
             panel.iloc[first] = panel.iloc[first].to_numpy() * 10.0
-        return panel
+        return LoadedPrices(prices=panel)
 
 
 def default_signal_rows() -> list[dict[str, str]]:

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backtest.config import parse_config
+from backtest.data.providers import LoadedPrices
 from backtest.errors import BacktestError
 from backtest.inputs.signal import parse_signal
 from backtest.pipeline.runner import run
@@ -192,8 +193,8 @@ class PanelProvider:
     name: str = "fuzz"
     synthetic: bool = True
 
-    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        return self.panel[[t for t in self.panel.columns if t in tickers]]
+    def load(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> LoadedPrices:
+        return LoadedPrices(prices=self.panel[[t for t in self.panel.columns if t in tickers]])
 
 
 price_values = st.one_of(
