@@ -42,6 +42,8 @@ __all__ = [
     "DataSource",
     "Frequency",
     "Interpolation",
+    "QualityAction",
+    "QualityConfig",
     "RunConfig",
     "Schedule",
     "SignalConfig",
@@ -59,6 +61,7 @@ Frequency = Literal["monthly", "quarterly", "semiannual", "annual"]
 Anchor = Literal["first", "last"]
 SignalMode = Literal["point_in_time", "hindsight"]
 Interpolation = Literal["step", "linear"]
+QualityAction = Literal["refuse", "warn"]
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -86,11 +89,50 @@ class RunConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class QualityConfig:
+    """``[data.quality]``: what a run does with each kind of quality finding.
+
+    One field per kind of `backtest.data.quality.Finding` (rules and thresholds:
+    ``docs/data-quality.md``), each ``"refuse"`` (the run stops with one line naming ticker,
+    date, move and suspected cause; nothing is written) or ``"warn"`` (one stderr line per
+    finding, and the findings in the manifest). ``accept`` maps a ticker to the dates of
+    genuine events (``[data.quality.accept] AAPL = ["2000-09-29"]``): a finding on such a day
+    is neither refused nor warned about, and the manifest lists it as accepted.
+    """
+
+    split_like: QualityAction = "refuse"
+    implausible_move: QualityAction = "refuse"
+    adjustment_jump: QualityAction = "refuse"
+    stale: QualityAction = "warn"
+    missing_filled: QualityAction = "warn"
+    accept: Mapping[str, tuple[dt.date, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Validate the actions and the accepted events; a bad value lists what is allowed."""
+        allowed = get_args(QualityAction)
+        for fld in dataclasses.fields(self):
+            value = getattr(self, fld.name)
+            if fld.name != "accept" and value not in allowed:
+                raise ConfigError(
+                    f"`data.quality.{fld.name}` must be one of {', '.join(allowed)}, got {value!r}"
+                )
+        for ticker, dates in self.accept.items():
+            if not isinstance(dates, tuple) or not all(
+                isinstance(d, dt.date) and not isinstance(d, dt.datetime) for d in dates
+            ):
+                raise ConfigError(
+                    f"`data.quality.accept.{ticker}` must be an array of dates "
+                    f'(e.g. ["2000-09-29"]), got {dates!r}'
+                )
+
+
+@dataclass(frozen=True, kw_only=True)
 class DataConfig:
     """``[data]``: where prices come from and how strictly they are aligned.
 
     ``dir`` (source ``files``), ``snapshot`` and ``cache_dir`` are paths relative to the config
-    file's folder; ``sha256`` pins the snapshot's content (64 lowercase hex digits).
+    file's folder; ``sha256`` pins the snapshot's content (64 lowercase hex digits);
+    ``quality`` is the ``[data.quality]`` policy (`QualityConfig`).
     """
 
     source: DataSource = "demo"
@@ -103,6 +145,7 @@ class DataConfig:
     fx: Mapping[str, str] = field(default_factory=dict)
     max_fill_days: int = DEFAULT_MAX_FILL_DAYS
     min_history_days: int = DEFAULT_MIN_HISTORY_DAYS
+    quality: QualityConfig = field(default_factory=QualityConfig)
 
     def __post_init__(self) -> None:
         """Validate the parameters; a bad value raises with the allowed range."""
@@ -297,6 +340,7 @@ def parse_config(raw: Mapping[str, Any], path: str = "<inline>") -> Config:
 
 
 def _build(cls: type[Any], table: Mapping[str, Any], path: str, section: str) -> Any:
+    """Build the section dataclass ``cls`` from ``table``; a dataclass field is a nested table."""
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     values: dict[str, Any] = {}
@@ -306,6 +350,13 @@ def _build(cls: type[Any], table: Mapping[str, Any], path: str, section: str) ->
                 f"{path}: unknown key `{section}.{key}`{suggest(key, names)}; "
                 f"allowed in [{section}]: {', '.join(sorted(names))}"
             )
+        if dataclasses.is_dataclass(hints[key]):
+            if not isinstance(value, Mapping):
+                raise ConfigError(
+                    f"{path}: `{section}.{key}` must be a table ([{section}.{key}]), got {value!r}"
+                )
+            values[key] = _build(hints[key], value, path, f"{section}.{key}")
+            continue
         values[key] = coerce(value, hints[key], f"{path}: `{section}.{key}`")
     try:
         return cls(**values)

@@ -92,7 +92,8 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
 
     ``where`` starts every error message (file and key path). Supported: ``bool``, ``int``,
     ``float`` (finite; an integer is accepted), ``str``, ``datetime.date`` (TOML date or ISO
-    string), ``Literal[...]``, ``X | None``, ``tuple[X, ...]`` and mappings.
+    string), ``Literal[...]``, ``X | None``, ``tuple[X, ...]`` and mappings (``Mapping[str, X]``
+    checks each value against ``X``, named ``where.key``).
     """
     origin = get_origin(hint)
     args = get_args(hint)
@@ -121,7 +122,11 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
     if origin in (dict, Mapping) or hint in (dict, Mapping) or origin is typing.Mapping:
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where} must be a table, got {value!r}")
-        return dict(value)
+        item = args[1] if len(args) == 2 else Any
+        return {
+            k: coerce(v, item, f"{where[:-1]}.{k}`" if where.endswith("`") else f"{where}.{k}")
+            for k, v in value.items()
+        }
     if hint is Any:
         return value
     if hint is bool:

@@ -136,6 +136,8 @@ def _value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a nested section
+        return _value({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
     if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{_key(str(k))} = {_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list | tuple):

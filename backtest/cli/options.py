@@ -12,6 +12,8 @@ import dataclasses
 import json
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO, get_args
 
@@ -28,6 +30,7 @@ __all__ = [
     "progress_enabled",
     "run_quietly",
     "validate_references",
+    "warnings_to_stderr",
     "write_text_atomic",
 ]
 
@@ -126,22 +129,32 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     return target
 
 
+@contextmanager
+def warnings_to_stderr() -> Iterator[None]:
+    """Print each `UserWarning` raised inside as one line ``warning: ...`` on stderr.
+
+    The lines are printed when the block completes; when it raises, only the error is shown
+    (a refusal is one line).
+    """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        yield
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+
+
 def run_quietly(config: Config) -> Any:
     """`validate_references`, then `backtest.pipeline.runner.run` with its warnings as stderr lines.
 
     Validating first fails fast (before any data is read) with the config file in the message.
     """
-    import warnings
-
     from backtest.pipeline.runner import run
 
     validate_references(config)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        result = run(config)
-    for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
-    return result
+    with warnings_to_stderr():
+        return run(config)
 
 
 def validate_references(config: Config) -> dict[str, Any]:

@@ -115,6 +115,7 @@ def load_price_view(universe: Universe, *, data_dir: str | None, end: dt.date) -
         end=end,
         baseline=universe.baseline,
         max_fill_days=DEFAULT_MAX_FILL_DAYS,
+        quality=None,  # a listing display, not a run: its prices are shown as they are
     ).prices
     calendar = pd.DatetimeIndex(base.index)
     columns: dict[str, pd.Series] = {universe.baseline: base[universe.baseline]}

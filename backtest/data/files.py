@@ -19,17 +19,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from backtest.data.providers import LoadedPrices
 from backtest.data.validate import as_dates, check_series
 from backtest.errors import DataError
 
-__all__ = ["MAX_FILE_BYTES", "FilesProvider", "read_price_file"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "FilesProvider",
+    "TickerFile",
+    "price_file_tickers",
+    "read_price_file",
+    "read_ticker_file",
+]
 
 _PRICE_COLUMNS = ("adj_close", "close")
 MAX_FILE_BYTES = 512 * 2**20
@@ -95,16 +103,47 @@ def _numbers(values: pd.Series, where: str, ticker: str) -> pd.Series:
     return converted.astype(float)
 
 
-def read_price_file(path: Path, ticker: str) -> tuple[pd.Series, str]:
-    """Read one per-ticker file; return ``(prices, column_used)``.
+@dataclass(frozen=True, kw_only=True)
+class TickerFile:
+    """One ticker as a price file holds it.
 
-    Returns
-    -------
+    Attributes
+    ----------
     prices : Series, shape (n_rows,)
         Float prices indexed by date (validated: unique, ascending, finite > 0 or NaN).
-    column_used : str
-        ``adj_close`` when the file has that column, else ``close``.
+    column : str
+        ``adj_close`` when the file has that column, else ``close`` (``as_given`` in a wide
+        file).
+    close : Series or None, shape (n_rows,)
+        The ``close`` column too when ``adj_close`` is used (non-numbers and non-positive
+        values as NaN: it is only compared with ``adj_close``, never used as a price).
+    missing : dict of Timestamp to str
+        Rows whose price cell was read as missing, with the cell's text.
     """
+
+    prices: pd.Series
+    column: str
+    close: pd.Series | None = None
+    missing: dict[pd.Timestamp, str] = field(default_factory=dict)
+
+
+def _side_close(values: pd.Series, index: pd.DatetimeIndex, ticker: str) -> pd.Series:
+    close = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, copy=True)
+    with np.errstate(invalid="ignore"):
+        close[~(close > 0) | ~np.isfinite(close)] = np.nan
+    return pd.Series(close, index=index, name=ticker)
+
+
+def _cell_texts(path: Path, column: str, rows: np.ndarray) -> list[str]:
+    """Return the text of ``column`` at ``rows`` (positions) as the file has it."""
+    if path.suffix.lower() != ".csv":
+        return ["null"] * len(rows)
+    text = pd.read_csv(path, usecols=[column], dtype=str, keep_default_na=False)[column]
+    return [str(text.iloc[r]).strip() for r in rows]
+
+
+def read_ticker_file(path: Path, ticker: str) -> TickerFile:
+    """Read one per-ticker file (``date`` and ``adj_close`` and/or ``close``)."""
     header = _header(path)
     present = [c for c in _PRICE_COLUMNS if c in header]
     if "date" not in header or not present:
@@ -113,14 +152,43 @@ def read_price_file(path: Path, ticker: str) -> tuple[pd.Series, str]:
             f"got {', '.join(map(str, header))}"
         )
     column = present[0]
-    table = _read_table(path, ["date", column])
+    both = column == "adj_close" and "close" in header
+    table = _read_table(path, ["date", column, "close"] if both else ["date", column])
+    index = _dates(table["date"], str(path))
     prices = pd.Series(
-        _numbers(table[column], str(path), ticker).to_numpy(),
-        index=_dates(table["date"], str(path)),
-        name=ticker,
+        _numbers(table[column], str(path), ticker).to_numpy(), index=index, name=ticker
     )
     check_series(prices, ticker=ticker, source=str(path))
-    return prices, column
+    holes = np.flatnonzero(prices.isna().to_numpy())
+    missing = dict(zip(index[holes], _cell_texts(path, column, holes), strict=True))
+    close = _side_close(table["close"], index, ticker) if both else None
+    return TickerFile(prices=prices, column=column, close=close, missing=missing)
+
+
+def price_file_tickers(folder: Path) -> tuple[list[str], list[str]]:
+    """Return the tickers of a folder's price files, and the other files with why they are not.
+
+    A price file is ``<TICKER>.csv`` or ``<TICKER>.parquet`` with a ``date`` column and
+    ``adj_close`` and/or ``close`` (``manifest.csv`` beside the shared prices is not).
+    """
+    tickers: list[str] = []
+    skipped: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in (".csv", ".parquet") or not path.is_file():
+            continue
+        header = _header(path)
+        if "date" in header and any(c in header for c in _PRICE_COLUMNS):
+            if path.stem not in tickers:
+                tickers.append(path.stem)
+        else:
+            skipped.append(f"{path.name}: no `date` and `adj_close`/`close` columns")
+    return tickers, skipped
+
+
+def read_price_file(path: Path, ticker: str) -> tuple[pd.Series, str]:
+    """Read one per-ticker file; return ``(prices, column_used)`` (see `read_ticker_file`)."""
+    read = read_ticker_file(path, ticker)
+    return read.prices, read.column
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,10 +202,14 @@ class FilesProvider:
     allow_missing : bool
         If true, tickers without data are left out of the panel and listed in the provenance
         (``missing_tickers``) instead of raising `DataError`.
+    origin : str or None
+        How ``path`` was found, said when it does not exist or is empty (e.g. which config
+        file's folder a relative ``data.dir`` was resolved against).
     """
 
     path: Path
     allow_missing: bool = False
+    origin: str | None = None
     name: str = "files"
     synthetic: bool = False
 
@@ -145,41 +217,59 @@ class FilesProvider:
         """Return adjusted closes, shape (n_dates, n_found_tickers), inside ``[start, end]``.
 
         The provenance holds ``path``, ``adjustment`` (the price column used per ticker) and
-        ``missing_tickers``.
+        ``missing_tickers``; ``close`` and ``missing_values`` are filled from the files.
         """
+        note = f"; {self.origin}" if self.origin else ""
         if self.path.is_dir():
-            series, used = self._load_folder(sorted(set(tickers)))
+            self._refuse_empty(note)
+            reads = self._load_folder(sorted(set(tickers)))
         elif self.path.is_file():
-            series, used = self._load_file(sorted(set(tickers)))
+            reads = self._load_file(sorted(set(tickers)))
         else:
-            raise DataError(f"`data.dir` `{self.path}` does not exist (a folder or a file)")
-        missing = sorted(set(tickers) - set(series))
+            raise DataError(f"`data.dir` `{self.path}` does not exist (a folder or a file){note}")
+        missing = sorted(set(tickers) - set(reads))
         if missing and not self.allow_missing:
             raise DataError(
                 f"no prices for {', '.join(missing)} in `{self.path}`; add the files or set "
                 "`data.allow_missing = true`"
             )
+        used = {t: r.column for t, r in reads.items()}
         provenance = {"path": str(self.path), "adjustment": used, "missing_tickers": missing}
-        if not series:
+        if not reads:
             raise DataError(f"no prices for any of {', '.join(sorted(tickers))} in `{self.path}`")
-        panel = pd.concat(series, axis=1, sort=True)
+        window = slice(pd.Timestamp(start), pd.Timestamp(end))
+        panel = pd.concat({t: r.prices for t, r in reads.items()}, axis=1, sort=True)
         panel.index.name = "date"
+        panel = panel.loc[window]
+        closes = {t: r.close for t, r in reads.items() if r.close is not None}
         return LoadedPrices(
-            prices=panel.loc[pd.Timestamp(start) : pd.Timestamp(end)], provenance=provenance
+            prices=panel,
+            provenance=provenance,
+            close=pd.DataFrame(closes).reindex(panel.index) if closes else None,
+            missing_values={t: dict(r.missing) for t, r in reads.items() if r.missing},
         )
 
-    def _load_folder(self, tickers: list[str]) -> tuple[dict[str, pd.Series], dict[str, str]]:
-        series: dict[str, pd.Series] = {}
-        used: dict[str, str] = {}
+    def _refuse_empty(self, note: str) -> None:
+        names = sorted(p.name for p in self.path.iterdir())
+        if any(Path(n).suffix.lower() in (".csv", ".parquet") for n in names):
+            return
+        holds = f"; it holds {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}"
+        raise DataError(
+            f"`data.dir` `{self.path}` is empty: no <TICKER>.csv or <TICKER>.parquet price "
+            f"file{holds if names else ''}{note}"
+        )
+
+    def _load_folder(self, tickers: list[str]) -> dict[str, TickerFile]:
+        reads: dict[str, TickerFile] = {}
         for ticker in tickers:
             for suffix in (".csv", ".parquet"):
                 candidate = self.path / f"{ticker}{suffix}"
                 if candidate.is_file():
-                    series[ticker], used[ticker] = read_price_file(candidate, ticker)
+                    reads[ticker] = read_ticker_file(candidate, ticker)
                     break
-        return series, used
+        return reads
 
-    def _load_file(self, tickers: list[str]) -> tuple[dict[str, pd.Series], dict[str, str]]:
+    def _load_file(self, tickers: list[str]) -> dict[str, TickerFile]:
         table = _read_table(self.path)
         where = str(self.path)
         if "date" not in table.columns:
@@ -187,24 +277,30 @@ class FilesProvider:
                 table = table.rename_axis("date").reset_index()
             else:
                 raise DataError(f"{where}: needs a `date` column or a date index")
-        series: dict[str, pd.Series] = {}
-        used: dict[str, str] = {}
+        reads: dict[str, TickerFile] = {}
         if "ticker" in table.columns:  # long layout
             present = [c for c in _PRICE_COLUMNS if c in table.columns]
             if not present:
                 raise DataError(f"{where}: a long file needs `adj_close` and/or `close`")
             column = present[0]
+            both = column == "adj_close" and "close" in table.columns
             for ticker, rows in table.groupby("ticker", sort=True):
                 if str(ticker) not in tickers:
                     continue
+                index = _dates(rows["date"], where)
                 prices = pd.Series(
                     _numbers(rows[column], where, str(ticker)).to_numpy(),
-                    index=_dates(rows["date"], where),
+                    index=index,
                     name=str(ticker),
                 )
                 check_series(prices, ticker=str(ticker), source=where)
-                series[str(ticker)], used[str(ticker)] = prices, column
-            return series, used
+                reads[str(ticker)] = TickerFile(
+                    prices=prices,
+                    column=column,
+                    close=_side_close(rows["close"], index, str(ticker)) if both else None,
+                    missing=_missing_cells(prices),
+                )
+            return reads
         dates = _dates(table["date"], where)
         for ticker in tickers:
             if ticker in table.columns:
@@ -212,5 +308,13 @@ class FilesProvider:
                     _numbers(table[ticker], where, ticker).to_numpy(), index=dates, name=ticker
                 )
                 check_series(prices, ticker=ticker, source=where)
-                series[ticker], used[ticker] = prices, "as_given"
-        return series, used
+                reads[ticker] = TickerFile(
+                    prices=prices, column="as_given", missing=_missing_cells(prices)
+                )
+        return reads
+
+
+def _missing_cells(prices: pd.Series) -> dict[pd.Timestamp, str]:
+    """Rows of a wide or long file whose price was read as missing (text not kept)."""
+    holes = prices.index[prices.isna().to_numpy()]
+    return dict.fromkeys(holes, "")

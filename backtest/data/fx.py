@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -23,9 +24,10 @@ from backtest.errors import ConfigError, DataError
 __all__ = [
     "BASE_CURRENCY",
     "Listing",
+    "UsdPrices",
     "convert_to_usd",
     "fx_tickers_for",
-    "load_usd_prices",
+    "load_usd",
     "parse_fx",
 ]
 
@@ -132,7 +134,25 @@ def convert_to_usd(local: pd.Series, rate: pd.Series, *, ticker: str, fx_ticker:
     return pd.Series(np.where(has_price, values * rates, np.nan), index=local.index, name=ticker)
 
 
-def load_usd_prices(
+@dataclass(frozen=True, kw_only=True)
+class UsdPrices:
+    """A load with every non-USD member converted, and the FX series that converted it.
+
+    Attributes
+    ----------
+    loaded : LoadedPrices
+        Prices (and ``close``, where the source has it) in USD from ``start``, shape
+        (n_dates, n_tickers), FX series removed; the provider's provenance and missing cells.
+    rates : DataFrame, shape (n_fx_dates, n_fx_series)
+        Each FX series used (USD per unit of the currency) as the provider returned it, from
+        30 days before ``start``; no column when every member is in USD.
+    """
+
+    loaded: LoadedPrices
+    rates: pd.DataFrame
+
+
+def load_usd(
     provider: PriceProvider,
     *,
     tickers: Sequence[str],
@@ -140,12 +160,10 @@ def load_usd_prices(
     fx_spec: Mapping[str, str] | str | None,
     start: dt.date,
     end: dt.date,
-) -> LoadedPrices:
-    """Load ``tickers`` from ``provider`` and convert every non-USD member to USD.
+) -> UsdPrices:
+    """Load ``tickers`` (and the FX series they need) in one call and convert them to USD.
 
-    Tickers that are not ``members`` (the baseline) are taken to be USD. Returns the raw panel,
-    shape (n_dates, n_tickers), FX series removed, with the provenance of the provider's load
-    (the prices and the FX series are loaded together, in one call).
+    Tickers that are not ``members`` (the baseline) are taken to be USD.
     """
     needed = fx_tickers_for(members, parse_fx(fx_spec))
     fx_series = sorted(set(needed.values()) - set(tickers))
@@ -154,6 +172,7 @@ def load_usd_prices(
         [*tickers, *fx_series], start - dt.timedelta(days=30) if needed else start, end
     )
     raw = loaded.prices.copy() if needed else loaded.prices  # never change the provider's frame
+    close = loaded.close.copy() if needed and loaded.close is not None else loaded.close
     for ticker, fx_ticker in needed.items():
         if ticker not in raw.columns:
             continue  # a missing member allowed by the config
@@ -162,9 +181,23 @@ def load_usd_prices(
         raw[ticker] = convert_to_usd(
             raw[ticker], raw[fx_ticker], ticker=ticker, fx_ticker=fx_ticker
         )
+        if close is not None and ticker in close.columns:
+            close[ticker] = convert_to_usd(
+                close[ticker], raw[fx_ticker], ticker=ticker, fx_ticker=fx_ticker
+            )
+    used = sorted({f for f in needed.values() if f in raw.columns})
+    rates = raw[used] if used else pd.DataFrame(index=raw.index)
     raw = raw.drop(columns=[c for c in fx_series if c in raw.columns])
+    wanted = sorted(set(tickers))
     # a ticker the provider was allowed to miss stays as an all-NaN column (listed in provenance)
-    return LoadedPrices(
-        prices=raw.loc[pd.Timestamp(start) :].reindex(columns=sorted(set(tickers))),
+    usd = LoadedPrices(
+        prices=raw.loc[pd.Timestamp(start) :].reindex(columns=wanted),
         provenance=dict(loaded.provenance),
+        close=(
+            close.loc[pd.Timestamp(start) :, [c for c in close.columns if c in wanted]]
+            if close is not None
+            else None
+        ),
+        missing_values={t: v for t, v in loaded.missing_values.items() if t in wanted},
     )
+    return UsdPrices(loaded=usd, rates=rates)

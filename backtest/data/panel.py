@@ -1,8 +1,12 @@
-"""The one price-loading pipeline: provider -> USD conversion -> validation and alignment.
+"""The one price-loading pipeline: provider -> USD conversion -> alignment -> quality checks.
 
 `load_panel` is what a run (`backtest.pipeline.prepare.prepare`), the gate's re-read of a
 golden panel (`backtest.gate.golden.verify_data`), ``backtest data snapshot`` and ``backtest
-universes show`` call, so every one of them sees the same prices for the same inputs.
+universes show`` call, so every one of them sees the same prices for the same inputs. With a
+``quality`` policy, the checks of `backtest.data.quality` run on the raw panel in USD, on the
+FX series and on the cells alignment filled, after validation and before any strategy sees
+the prices; a synthetic provider (the demo market, a seeded model, not a source that can be
+wrong) is not checked.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from backtest.data.fx import Listing, load_usd_prices
+from backtest.config import QualityConfig
+from backtest.data.fx import Listing, load_usd
 from backtest.data.providers import PriceProvider
+from backtest.data.quality import check_prices, missing_value_findings
+from backtest.data.quality_policy import QualityReport, enforce, screen
 from backtest.data.validate import AlignmentReport, align_prices
 
 __all__ = ["Panel", "load_panel"]
@@ -33,12 +40,17 @@ class Panel:
     alignment : AlignmentReport
         Gaps forward-filled and first valid date per ticker.
     provenance : dict
-        The provider's account of the load (`backtest.data.providers.LoadedPrices`).
+        The provider's account of the load (`backtest.data.providers.LoadedPrices`), plus
+        ``quality`` (`QualityReport.to_dict`: findings warned about, findings accepted) when
+        the panel was checked: the manifest's ``data_provenance``.
+    quality : QualityReport or None
+        The checks' findings; None when the panel was not checked.
     """
 
     prices: pd.DataFrame
     alignment: AlignmentReport = field(default_factory=AlignmentReport)
     provenance: dict[str, Any] = field(default_factory=dict)
+    quality: QualityReport | None = None
 
 
 def load_panel(
@@ -51,6 +63,7 @@ def load_panel(
     end: dt.date,
     baseline: str,
     max_fill_days: int,
+    quality: QualityConfig | None,
 ) -> Panel:
     """Load ``tickers`` from ``provider``, convert them to USD and align them to ``baseline``.
 
@@ -71,6 +84,10 @@ def load_panel(
         Ticker whose trading days are the calendar.
     max_fill_days : int
         Longest missing run inside a listing that is forward-filled.
+    quality : QualityConfig or None
+        The ``[data.quality]`` policy: a refused finding raises, the others warn (one
+        `UserWarning` each). None: no checks (a display, or a re-read of prices a run
+        already checked).
 
     Returns
     -------
@@ -80,12 +97,13 @@ def load_panel(
     ------
     DataError
         What the provider, the conversion or the alignment refuses (`align_prices`).
+    DataQualityError
+        A finding of a kind ``quality`` refuses, on a day it does not accept.
     ConfigError
         A non-USD member without an FX series.
     """
-    loaded = load_usd_prices(
-        provider, tickers=tickers, members=members, fx_spec=fx, start=start, end=end
-    )
+    usd = load_usd(provider, tickers=tickers, members=members, fx_spec=fx, start=start, end=end)
+    loaded = usd.loaded
     prices, alignment = align_prices(
         loaded.prices,
         baseline=baseline,
@@ -94,8 +112,20 @@ def load_panel(
         max_fill_days=max_fill_days,
         allow_missing=loaded.provenance.get("missing_tickers", ()),
     )
+    provenance = dict(loaded.provenance)
+    report = None
+    if quality is not None and not provider.synthetic:
+        findings = [
+            *check_prices(usd.rates),
+            *check_prices(loaded.prices, close=loaded.close),
+            *missing_value_findings(loaded.missing_values, prices, alignment.filled_gaps),
+        ]
+        report = screen(findings, quality.accept)
+        provenance["quality"] = report.to_dict()
+        enforce(report, quality)
     return Panel(
         prices=prices[list(dict.fromkeys(tickers))],
         alignment=alignment,
-        provenance=dict(loaded.provenance),
+        provenance=provenance,
+        quality=report,
     )

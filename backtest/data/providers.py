@@ -25,10 +25,19 @@ class LoadedPrices:
         What the load used and did (files and columns, cache actions, snapshot sha256, the
         ``missing_tickers`` it was allowed to leave out); ``{}`` for the demo market. The
         runner records it in the manifest under ``data_provenance``.
+    close : DataFrame or None, shape (n_dates, n_both)
+        The source's ``close`` (split- but not dividend-adjusted, or raw) on the same dates,
+        for the tickers whose source also has the ``adj_close`` used in ``prices``; the
+        quality checks compare the two (`backtest.data.quality`). None when no ticker has both.
+    missing_values : dict of str to {Timestamp: str}
+        Cells the source has a row for but the reader took as missing (``n/a``, ``null``,
+        empty), ticker -> date -> the cell's text.
     """
 
     prices: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+    close: pd.DataFrame | None = None
+    missing_values: dict[str, dict[pd.Timestamp, str]] = field(default_factory=dict)
 
 
 @runtime_checkable

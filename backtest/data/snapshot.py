@@ -172,7 +172,16 @@ class SnapshotProvider:
             "missing_tickers": missing,
         }
         present = [t for t in sorted(set(tickers)) if t in prices.columns]
-        return LoadedPrices(
-            prices=prices.loc[pd.Timestamp(start) : pd.Timestamp(end), present],
-            provenance=provenance,
-        )
+        window = prices.loc[pd.Timestamp(start) : pd.Timestamp(end), present]
+        return LoadedPrices(prices=window, provenance=provenance, missing_values=_holes(window))
+
+
+def _holes(prices: pd.DataFrame) -> dict[str, dict[pd.Timestamp, str]]:
+    """NaN cells after each ticker's first price (a snapshot is aligned: it should have none)."""
+    holes: dict[str, dict[pd.Timestamp, str]] = {}
+    for ticker in prices.columns:
+        missing = prices[ticker].isna().to_numpy()
+        listed = np.cumsum(~missing) > 0
+        if (missing & listed).any():
+            holes[str(ticker)] = dict.fromkeys(prices.index[missing & listed], "null")
+    return holes

@@ -107,6 +107,7 @@ def prepare(
         end=config.run.end,
         baseline=config.baseline,
         max_fill_days=config.data.max_fill_days,
+        quality=config.data.quality,
     )
     prices, alignment, provenance = panel.prices, panel.alignment, panel.provenance
     if config.signal.mode == "hindsight":

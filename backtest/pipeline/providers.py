@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from backtest.config import Config, resolve_path
 from backtest.data.providers import PriceProvider
 from backtest.errors import ConfigError
@@ -27,7 +29,9 @@ def make_provider(config: Config) -> PriceProvider:
                 f'{config.path}: `data.dir` is required when `data.source` is "files"'
             )
         return FilesProvider(
-            path=resolve_path(data.dir, config.path), allow_missing=data.allow_missing
+            path=resolve_path(data.dir, config.path),
+            allow_missing=data.allow_missing,
+            origin=_origin("dir", data.dir, config.path),
         )
     if source == "snapshot":
         from backtest.data.snapshot import SnapshotProvider
@@ -44,6 +48,19 @@ def make_provider(config: Config) -> PriceProvider:
     if source == "yahoo":
         return _yahoo_provider(config)
     raise ConfigError(f"`data.source` {source!r} is unknown; available: {', '.join(_SOURCES)}")
+
+
+def _origin(key: str, value: str, config_path: str) -> str | None:
+    """Say what a relative path in ``[data]`` was resolved against (None when absolute)."""
+    if Path(value).expanduser().is_absolute():
+        return None
+    if config_path == "<inline>":
+        return f'`{key} = "{value}"` was resolved against the working directory `{Path.cwd()}`'
+    folder = Path(config_path).resolve().parent
+    return (
+        f'`{key} = "{value}"` in `{config_path}` was resolved against the config file\'s '
+        f"folder `{folder}`"
+    )
 
 
 def _yahoo_provider(config: Config) -> PriceProvider:

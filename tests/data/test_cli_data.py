@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 
 from backtest.cli import main
 from backtest.data.snapshot import read_snapshot
-from tests.data.helpers import write_ticker_csv
+from tests.data.helpers import d, write_ticker_csv
 
 UNIVERSE = """
 name = "tiny"
@@ -159,3 +161,154 @@ def test_snapshot_from_yahoo_through_the_cache(
     assert a.loc["2024-06-03", "MSFT"] == 413.5  # adjusted close from the fixture
     assert meta["provenance"]["provider"]["from_cache"] == ["AMD", "MSFT", "NVDA"]
     capsys.readouterr()
+
+
+def _walks(folder: Path, *, cliff: str | None = None, cell: str | None = None) -> Path:
+    """NVDA, AAA and BBB over 30 business days (1 % daily moves), BBB halved from ``cliff`` on
+    and one AAA price written as ``cell``."""
+    dates = pd.bdate_range("2024-03-01", periods=30)
+    rng = np.random.default_rng(11)
+    for ticker in ("NVDA", "AAA", "BBB"):
+        path = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, len(dates))))
+        if ticker == "BBB" and cliff is not None:
+            path = np.where(dates >= pd.Timestamp(cliff), path / 2.0, path)
+        rows: list[tuple[str, object, object]] = [
+            (f"{day:%Y-%m-%d}", value, value) for day, value in zip(dates, path, strict=True)
+        ]
+        if ticker == "AAA" and cell is not None:
+            rows[10] = (rows[10][0], rows[10][1], cell)
+        write_ticker_csv(folder, ticker, rows)
+    return folder
+
+
+def test_check_a_clean_folder_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _walks(tmp_path / "prices")
+    assert main(["data", "check", str(folder)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{folder} (files): 3 tickers, 2024-03-01 .. 2024-04-11; 0 finding(s), 0 accepted"
+    ]
+
+
+def test_check_prints_every_finding_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _walks(tmp_path / "prices", cliff="2024-03-20", cell="n/a")
+    assert main(["data", "check", str(folder)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("; 2 finding(s), 0 accepted")
+    assert re.match(r"^AAA +2024-03-15 +missing_filled +1 value\(s\) .*cell `n/a`", lines[1])
+    assert re.match(
+        r"^BBB +2024-03-20 +split_like +one-day move x0\.\d+ .*suspected cause: an unapplied "
+        r"2:1 split",
+        lines[2],
+    )
+    assert main(["data", "check", str(folder), "--json", "--accept", "BBB:2024-03-20"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert [(f["ticker"], f["kind"]) for f in payload["findings"]] == [("AAA", "missing_filled")]
+    assert [(f["ticker"], f["date"]) for f in payload["accepted"]] == [("BBB", "2024-03-20")]
+    assert payload["clean"] is False and payload["thresholds"]["stale_days"] == 10
+    accept = "BBB:2024-03-20,AAA:2024-03-15"
+    assert main(["data", "check", str(folder), "--accept", accept]) == 0
+    assert capsys.readouterr().out.count("[accepted]") == 2
+
+
+def test_check_reads_a_snapshot_and_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backtest.data.cache import CACHE_ENV_VAR, PriceCache
+    from backtest.data.files import FilesProvider
+    from backtest.data.snapshot import write_snapshot
+
+    folder = _walks(tmp_path / "prices", cliff="2024-03-20")
+    loaded = FilesProvider(path=folder).load(
+        ["AAA", "BBB", "NVDA"], d("2024-01-01"), d("2024-12-31")
+    )
+    snapshot = tmp_path / "snap.parquet"
+    write_snapshot(loaded.prices, snapshot, provenance={})
+    cache = PriceCache(root=tmp_path / "cache")
+    for ticker in loaded.prices.columns:
+        cache.write(
+            ticker, loaded.prices[ticker], start=d("2024-03-01"), covered_until=d("2024-04-11"),
+            source="yahoo", fetched_at=dt.datetime(2024, 4, 12, tzinfo=dt.UTC),
+            adjustment="adj_close", versions={},
+        )  # fmt: skip
+    monkeypatch.setenv(CACHE_ENV_VAR, str(cache.root))
+    for argv, source in (
+        (["data", "check", str(snapshot)], "snapshot"),
+        (["data", "check", str(cache.root)], "cache"),
+        (["data", "check", "--cache"], "cache"),
+    ):
+        assert main([*argv, "--json"]) == 1, argv
+        payload = json.loads(capsys.readouterr().out)
+        assert payload["source"] == source
+        assert [(f["ticker"], f["date"], f["kind"]) for f in payload["findings"]] == [
+            ("BBB", "2024-03-20", "split_like")
+        ]
+
+
+def test_check_needs_a_path_and_well_formed_accepts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["data", "check"]) == 2
+    assert "needs a PATH (or --cache" in capsys.readouterr().err
+    folder = _walks(tmp_path / "prices")
+    assert main(["data", "check", str(folder), "--accept", "BBB-2024-03-20"]) == 2
+    assert "`--accept` entries must look like `AAPL:2000-09-29`" in capsys.readouterr().err
+    assert main(["data", "check", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_snapshot_refuses_a_cliff_unless_accepted_and_warns_on_a_filled_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _walks(tmp_path / "prices", cliff="2024-03-20", cell="null")
+    universe = tmp_path / "three.toml"
+    universe.write_text(
+        UNIVERSE.format(second="AAA", currency="USD")
+        + '\n[[members]]\nticker = "BBB"\nname = "B"\nbucket = "asic"\ncurrency = "USD"\n'
+        'note = "test"\n'
+    )
+    out = tmp_path / "snap.parquet"
+    argv = ["data", "snapshot", "--universe", str(universe), "--start", "2024-03-01",
+            "--end", "2024-04-30", "--source", "files", "--data-dir", str(folder),
+            "--out", str(out)]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: data quality: `BBB` 2024-03-20 split_like")
+    assert not out.exists()
+    assert main([*argv, "--accept", "BBB:2024-03-20"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "warning: data quality: `AAA` 2024-03-15 missing_filled: 1 trading day(s) forward-filled "
+        f"with {read_snapshot(out)[0].loc['2024-03-14', 'AAA']:.6g}, the price of 2024-03-14; "
+        "suspected cause: the source's cell `null` read as missing"
+    ]
+    quality = read_snapshot(out)[1]["provenance"]["provider"]["quality"]
+    assert [f["ticker"] for f in quality["accepted"]] == ["BBB"]
+    assert [f["kind"] for f in quality["findings"]] == ["missing_filled"]
+
+
+def test_a_data_dir_that_is_empty_or_missing_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import REPO
+
+    (tmp_path / "configs").mkdir()
+    config = tmp_path / "configs" / "run.toml"
+    config.write_text(
+        (REPO / "configs" / "shared-files.toml")
+        .read_text()
+        .replace('dir = "../../shared/data/prices"', 'dir = "../prices"')
+    )
+    assert main(["run", str(config), "--out", str(tmp_path / "results")]) == 2
+    err = capsys.readouterr().err
+    assert f"`data.dir` `{tmp_path / 'prices'}` does not exist" in err
+    assert f'`dir = "../prices"` in `{config}` was resolved against the config file\'s folder ' \
+        f"`{tmp_path / 'configs'}`" in err  # fmt: skip
+    (tmp_path / "prices").mkdir()
+    (tmp_path / "prices" / "README.txt").write_text("prices go here\n")
+    assert main(["run", str(config), "--out", str(tmp_path / "results")]) == 2
+    err = capsys.readouterr().err
+    assert "is empty: no <TICKER>.csv or <TICKER>.parquet price file; it holds README.txt" in err
+    assert "allow_missing" not in err and "no prices for" not in err

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtest.data.fx import convert_to_usd, fx_tickers_for, load_usd_prices, parse_fx
+from backtest.data.fx import convert_to_usd, fx_tickers_for, load_usd, parse_fx
 from backtest.data.providers import LoadedPrices
 from backtest.errors import ConfigError, DataError
 from tests.data.helpers import d
@@ -68,24 +68,24 @@ class Panel:
         )
 
 
-def test_load_usd_prices_converts_and_drops_the_fx_series() -> None:
+def test_load_usd_converts_and_drops_the_fx_series() -> None:
     dates = pd.bdate_range("2024-01-01", periods=3)
     frame = pd.DataFrame(
         {"NVDA": [1.0, 2.0, 3.0], "2454.TW": [1000.0, 1100.0, 1200.0], "TWDUSD=X": [0.03] * 3},
         index=dates,
     )
-    raw = load_usd_prices(
+    raw = load_usd(
         Panel(frame),
         tickers=["2454.TW", "NVDA"],
         members=MEMBERS,
         fx_spec={"TWD": "TWDUSD=X"},
         start=d("2024-01-01"),
         end=d("2024-01-03"),
-    ).prices
+    ).loaded.prices
     assert list(raw.columns) == ["2454.TW", "NVDA"]
     np.testing.assert_allclose(raw["2454.TW"].to_numpy(), [30.0, 33.0, 36.0])
     with pytest.raises(ConfigError, match=r"2454.TW \(TWD\)"):
-        load_usd_prices(
+        load_usd(
             Panel(frame), tickers=["2454.TW", "NVDA"], members=MEMBERS, fx_spec=None,
             start=d("2024-01-01"), end=d("2024-01-03"),
         )  # fmt: skip

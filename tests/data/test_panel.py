@@ -75,6 +75,7 @@ def test_load_panel_converts_aligns_and_orders_as_asked() -> None:
         end=d("2024-01-05"),
         baseline="NVDA",
         max_fill_days=1,
+        quality=None,
     )
     assert list(panel.prices.columns) == ["NVDA", "2454.TW"]  # the order asked for
     # 1000 x 0.03, the missing 01-02 filled from 01-01, then 1200 x 0.031, ...
@@ -94,4 +95,5 @@ def test_load_panel_refuses_what_alignment_refuses() -> None:
         load_panel(
             FramePanel(frame), tickers=["AAA", "NVDA"], members=(), fx=None,
             start=d("2024-01-01"), end=d("2024-01-05"), baseline="NVDA", max_fill_days=1,
+            quality=None,
         )  # fmt: skip

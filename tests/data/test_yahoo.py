@@ -16,8 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from backtest.config import QualityConfig
 from backtest.data.cache import PriceCache
 from backtest.data.cached import CachedProvider
+from backtest.data.panel import Panel, load_panel
+from backtest.data.quality_policy import DataQualityError
 from backtest.data.yahoo import RetryPolicy, YahooFetcher, _close_frame
 from backtest.errors import DataError
 from tests.data.yahoo_stub import FIXTURES, StubYahoo
@@ -212,3 +215,32 @@ def test_retry_policy_rejects_bad_bounds() -> None:
         RetryPolicy(max_attempts=0)
     with pytest.raises(DataError, match=r"`jitter` must be in \[0, 1\], got 2"):
         RetryPolicy(jitter=2)
+
+
+def _panel(stub: StubYahoo, tmp_path: Path) -> Panel:
+    provider = CachedProvider(
+        cache=PriceCache(root=tmp_path / "cache"),
+        fetcher=_fetcher(stub, tmp_path, []),
+        last_complete_day=lambda: END,
+    )
+    return load_panel(
+        provider, tickers=["AMD", "MSFT", "NVDA"], members=(), fx=None, start=START, end=END,
+        baseline="NVDA", max_fill_days=5, quality=QualityConfig(),
+    )  # fmt: skip
+
+
+def test_a_failed_split_adjustment_is_refused(tmp_path: Path) -> None:
+    """A replayed answer whose 10:1 split was not applied (pre-split closes left raw) is refused;
+    the same days correctly adjusted pass the same checks."""
+    answers = {s: [(200, f"chart_{s}.json")] for s in ("AMD", "MSFT")}
+    good = _panel(StubYahoo(answers | {"NVDA": [(200, "chart_NVDA.json")]}), tmp_path / "good")
+    assert good.quality is not None and good.quality.findings == ()
+    raw = _expected("NVDA_unadjusted")
+    ratio = raw.loc["2024-06-10"] / raw.loc["2024-06-07"]  # 121.8 / 1208
+    bad = StubYahoo(answers | {"NVDA": [(200, "chart_NVDA_unadjusted.json")]})
+    with pytest.raises(
+        DataQualityError,
+        match=rf"^data quality: `NVDA` 2024-06-10 split_like: one-day move x{ratio:.3f} .*"
+        r"unapplied 10:1 split \(the prices before 2024-06-10 not divided by 10\)",
+    ):
+        _panel(bad, tmp_path / "bad")

@@ -356,6 +356,119 @@ def _results_exist(ws: Workspace) -> list[str]:
     return ["run", str(ws.demo)]
 
 
+def _scaled(ticker: str, before_row: int, factor: float) -> Callable[[Workspace], None]:
+    """Multiply the prices of the rows before ``before_row`` by ``factor`` (a cliff there)."""
+
+    def change(ws: Workspace) -> None:
+        lines = ws.price_lines(ticker)
+        for row in range(1, before_row):
+            date, value = lines[row].split(",")
+            lines[row] = f"{date},{float(value) * factor!r}"
+        ws.write_prices(ticker, lines)
+
+    return change
+
+
+def _bad_print(ws: Workspace) -> None:
+    lines = ws.price_lines("AVGO")
+    date, value = lines[380].split(",")
+    lines[380] = f"{date},{float(value) * 1.8!r}"  # one day x1.8, back the next day
+    ws.write_prices("AVGO", lines)
+
+
+def _with_close(ws: Workspace) -> None:
+    """QCOM with a `close` column too; `close` before row 330 is 1.3 times too high."""
+    lines = ws.price_lines("QCOM")
+    out = ["date,close,adj_close"]
+    for row, line in enumerate(lines[1:], start=1):
+        date, value = line.split(",")
+        close = float(value) * (1.3 if row < 330 else 1.0)
+        out.append(f"{date},{close!r},{value}")
+    ws.write_prices("QCOM", out)
+
+
+def _stale_refused(ws: Workspace) -> list[str]:
+    lines = ws.price_lines("AVGO")
+    held = lines[400].split(",")[1]
+    for row in range(400, 412):
+        lines[row] = lines[row].split(",")[0] + "," + held
+    ws.write_prices("AVGO", lines)
+    ws.edit(ws.files, 'dir = "prices"', 'dir = "prices"\n\n[data.quality]\nstale = "refuse"')
+    return ["run", str(ws.files)]
+
+
+def _missing_refused(ws: Workspace) -> list[str]:
+    _price_row("AVGO", 420, "n/a")(ws)
+    ws.edit(
+        ws.files, 'dir = "prices"', 'dir = "prices"\n\n[data.quality]\nmissing_filled = "refuse"'
+    )
+    return ["run", str(ws.files)]
+
+
+def _snapshot_cliff(ws: Workspace) -> list[str]:
+    from backtest.data.files import FilesProvider
+    from backtest.data.snapshot import write_snapshot
+    from backtest.data.validate import align_prices
+
+    _scaled("QCOM", 270, 2.0)(ws)
+    raw = FilesProvider(path=ws.prices).load(list(SMALL), dt.date(2023, 6, 1), dt.date(2025, 6, 30))
+    aligned, _ = align_prices(
+        raw.prices, baseline="NVDA", start=dt.date(2023, 6, 1), end=dt.date(2025, 6, 30)
+    )
+    write_snapshot(aligned, ws.root / "snap.parquet", provenance={"source": "files"})
+    ws.edit(
+        ws.files,
+        'source = "files"\ndir = "prices"',
+        'source = "snapshot"\nsnapshot = "snap.parquet"',
+    )
+    return ["run", str(ws.files)]
+
+
+def _fx_inverted(ws: Workspace) -> list[str]:
+    """QCOM in TWD through `TWDUSD=X`, which holds TWD per USD for 40 rows of 2024."""
+    lines = ws.price_lines("NVDA")
+    rates = ["date,adj_close"]
+    for row, line in enumerate(lines[1:], start=1):
+        rate = 0.031 + 0.0001 * (row % 7)
+        rates.append(f"{line.split(',')[0]},{1 / rate if 300 <= row < 340 else rate!r}")
+    ws.write_prices("TWDUSD=X", rates)
+    ws.edit(ws.universe, 'currency = "USD"\nexposure = 0.3', 'currency = "TWD"\nexposure = 0.3')
+    ws.edit(ws.files, 'dir = "prices"', 'dir = "prices"\nfx = { TWD = "TWDUSD=X" }')
+    return ["run", str(ws.files)]
+
+
+def _empty_dir(ws: Workspace) -> list[str]:
+    (ws.root / "empty").mkdir()
+    ws.edit(ws.files, 'dir = "prices"', 'dir = "empty"')
+    return ["run", str(ws.files)]
+
+
+def _cache_cliff(ws: Workspace) -> list[str]:
+    from backtest.data.cache import PriceCache
+    from backtest.data.demo import demo_prices
+
+    panel = demo_prices().loc[PRICE_START:PRICE_END, list(SMALL)].copy()
+    panel.iloc[:290, panel.columns.get_loc("QCOM")] *= 4.0  # an unapplied 4:1 split
+    cache = PriceCache(root=ws.root / "cache3")
+    for ticker in SMALL:
+        cache.write(
+            ticker,
+            panel[ticker],
+            start=dt.date.fromisoformat(PRICE_START),
+            covered_until=dt.date.fromisoformat(PRICE_END),
+            source="yahoo",
+            fetched_at=dt.datetime(2023, 7, 1, tzinfo=dt.UTC),
+            adjustment="adj_close",
+            versions={"yfinance": "test"},
+        )
+    ws.edit(
+        ws.files,
+        'source = "files"\ndir = "prices"',
+        'source = "yahoo"\noffline = true\ncache_dir = "cache3"',
+    )
+    return ["run", str(ws.files)]
+
+
 def _non_utf8_config(ws: Workspace) -> list[str]:
     ws.demo.write_bytes(ws.demo.read_bytes().replace(b'name = "bad"', b'name = "b\xe4d"'))
     return ["run", str(ws.demo)]
@@ -638,6 +751,32 @@ CASES: tuple[BadInput, ...] = (
         prepare=_config('series = "default"', 'series = "/nonexistent/s.csv"'),
         match=r"signal file `/nonexistent/s\.csv` does not exist",
     ),
+    BadInput(
+        key="config-quality-action",
+        area="config",
+        what='`[data.quality] split_like = "ignore"`',
+        prepare=_config(
+            'source = "demo"', 'source = "demo"\n\n[data.quality]\nsplit_like = "ignore"'
+        ),
+        match=r"`data\.quality\.split_like` must be one of refuse, warn, got 'ignore'",
+    ),
+    BadInput(
+        key="config-quality-typo",
+        area="config",
+        what="`[data.quality] split_lik` (typo)",
+        prepare=_config('source = "demo"', 'source = "demo"\n\n[data.quality]\nsplit_lik = "warn"'),
+        match=r"unknown key `data\.quality\.split_lik` \(did you mean `split_like`\?\); "
+        r"allowed in \[data\.quality\]: accept, ",
+    ),
+    BadInput(
+        key="config-quality-accept-date",
+        area="config",
+        what='`[data.quality.accept] AAPL = ["2000-13-01"]`',
+        prepare=_config(
+            'source = "demo"', 'source = "demo"\n\n[data.quality.accept]\nAAPL = ["2000-13-01"]'
+        ),
+        match=r"`data\.quality\.accept\.AAPL`\[1\] must be a date \(YYYY-MM-DD\), got '2000-13-01'",
+    ),
     # --- universe files -----------------------------------------------------------------------
     BadInput(
         key="universe-bucket",
@@ -907,6 +1046,84 @@ CASES: tuple[BadInput, ...] = (
         prepare=lambda ws: ["run", str(ws.files), "--data-dir", str(ws.root / "nowhere")],
         match=r"`data\.dir` `.*nowhere` does not exist",
     ),
+    BadInput(
+        key="prices-dir-relative-missing",
+        area="prices",
+        what='`dir = "nowhere"` in the config (relative to its folder)',
+        prepare=_config('dir = "prices"', 'dir = "nowhere"', config="files"),
+        match=r"`data\.dir` `.*/nowhere` does not exist \(a folder or a file\); "
+        r"`dir = \"nowhere\"` in `.*files\.toml` was resolved against the config file's folder `",
+    ),
+    BadInput(
+        key="prices-dir-empty",
+        area="prices",
+        what="`data.dir` that is an empty folder",
+        prepare=_empty_dir,
+        match=r"`data\.dir` `.*/empty` is empty: no <TICKER>\.csv or <TICKER>\.parquet price "
+        r"file; `dir = \"empty\"` in `.*files\.toml` was resolved against",
+    ),
+    BadInput(
+        key="prices-split-cliff",
+        area="prices",
+        what="`QCOM.csv` before a day 3 times too high (an unapplied 3:1 split)",
+        prepare=_prices(_scaled("QCOM", 320, 3.0)),
+        match=r"^error: data quality: `QCOM` \d{4}-\d\d-\d\d split_like: one-day move x0\.3\d\d "
+        r".*unapplied 3:1 split .*`\[data\.quality\.accept\] QCOM = ",
+    ),
+    BadInput(
+        key="prices-reverse-split",
+        area="prices",
+        what="`AVGO.csv` before a day 5 times too low (an unapplied 1:5 reverse split)",
+        prepare=_prices(_scaled("AVGO", 260, 0.2)),
+        match=r"data quality: `AVGO` \d{4}-\d\d-\d\d split_like: one-day move x4\.\d+ .*"
+        r"unapplied 1:5 reverse split",
+    ),
+    BadInput(
+        key="prices-bad-print",
+        area="prices",
+        what="one `AVGO` price 1.8 times too high for a day",
+        prepare=_prices(_bad_print),
+        match=r"data quality: `AVGO` \d{4}-\d\d-\d\d implausible_move: one-day move x1\.\d+ .*"
+        r"undone the next day",
+    ),
+    BadInput(
+        key="prices-adjustment-jump",
+        area="prices",
+        what="`QCOM.csv` whose `close` jumps against `adj_close`",
+        prepare=_prices(_with_close),
+        match=r"data quality: `QCOM` \d{4}-\d\d-\d\d adjustment_jump: adjustment factor "
+        r"adj_close/close x1\.3000",
+    ),
+    BadInput(
+        key="prices-stale-refused",
+        area="prices",
+        what='12 equal `AVGO` prices with `stale = "refuse"`',
+        prepare=_stale_refused,
+        match=r"data quality: `AVGO` \d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d stale: the same price "
+        r"[\d.]+ on 12 trading days",
+    ),
+    BadInput(
+        key="prices-missing-refused",
+        area="prices",
+        what='an `AVGO` price written `n/a` with `missing_filled = "refuse"`',
+        prepare=_missing_refused,
+        match=r"data quality: `AVGO` \d{4}-\d\d-\d\d missing_filled: 1 trading day\(s\) "
+        r"forward-filled .*cell `n/a` read as missing",
+    ),
+    BadInput(
+        key="prices-snapshot-cliff",
+        area="prices",
+        what="a snapshot whose `QCOM` halves on a day (an unapplied 2:1 split)",
+        prepare=_snapshot_cliff,
+        match=r"data quality: `QCOM` \d{4}-\d\d-\d\d split_like: .*unapplied 2:1 split",
+    ),
+    BadInput(
+        key="prices-fx-inverted",
+        area="prices",
+        what="an FX series `TWDUSD=X` quoted the other way round for 40 days",
+        prepare=_fx_inverted,
+        match=r"data quality: `TWDUSD=X` \d{4}-\d\d-\d\d implausible_move: one-day move x1\d{3}",
+    ),
     # --- cache --------------------------------------------------------------------------------
     BadInput(
         key="cache-offline-missing",
@@ -921,6 +1138,14 @@ CASES: tuple[BadInput, ...] = (
         what="offline run on a cache file cut mid-write",
         prepare=_corrupt_cache,
         match=r"AVGO\.parquet` has sha256 .*it is not used",
+    ),
+    BadInput(
+        key="cache-split-cliff",
+        area="cache",
+        what="offline run on a cache whose `QCOM` has an unapplied 4:1 split",
+        prepare=_cache_cliff,
+        match=r"data quality: `QCOM` \d{4}-\d\d-\d\d split_like: one-day move x0\.2\d\d .*"
+        r"unapplied 4:1 split",
     ),
     # --- command line -------------------------------------------------------------------------
     BadInput(

@@ -88,12 +88,14 @@ def test_bad_input_gets_one_line_and_exit_2(case: BadInput, workspace: Workspace
 def test_a_single_nan_inside_a_listing_is_filled_and_reported_not_silent(
     workspace: Workspace,
 ) -> None:
-    """One `nan` cell is a missing day (DESIGN section 2): forward-filled and in the manifest."""
+    """One `nan` cell is a missing day (DESIGN section 2): forward-filled, in the manifest, and
+    said on stderr (a `UserWarning`, one `warning:` line from the command line)."""
     lines = workspace.price_lines("AVGO")
     date = lines[350].split(",")[0]
     lines[350] = f"{date},nan"
     workspace.write_prices("AVGO", lines)
-    result = run(load_config(workspace.files))
+    with pytest.warns(UserWarning, match=rf"`AVGO` {date} missing_filled: .* cell `nan` read as"):
+        result = run(load_config(workspace.files))
     gaps = result.manifest["filled_gaps"]
     assert [(g["ticker"], g["first_missing"], g["last_missing"]) for g in gaps] == [
         ("AVGO", date, date)
