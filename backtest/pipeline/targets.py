@@ -16,13 +16,14 @@ from typing import Any
 import pandas as pd
 
 from backtest.config import Config
+from backtest.data.providers import PriceProvider
 from backtest.constants import BASELINE_COLUMN
 from backtest.context import Context, Strategy, check_weights, trading_dates
 from backtest.errors import BacktestError, ConfigError, StrategyError
 from backtest.inputs.references import REFERENCE_PREFIX
 from strategies.build import build_strategies, class_name, strategy_code
 
-__all__ = ["run_strategies", "strategy_code_of", "target_weights"]
+__all__ = ["check_strategies", "run_strategies", "strategy_code_of", "target_weights"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -97,3 +98,28 @@ def target_weights(
             f"{where} ({class_name(type(strategy))}) failed: {type(exc).__name__}: {message}"
         ) from exc
     return weights
+
+
+def check_strategies(
+    config: Config, *, provider: PriceProvider | None = None
+) -> dict[str, int]:
+    """Build the context of ``config`` and every strategy's checked weights; nothing simulated.
+
+    What ``backtest config validate --data`` runs: the data are read and aligned, the context
+    built, and each strategy asked for its weights on it, so a constraint that cannot be met on
+    some event (a cap on too few eligible names) is found before a full run, with the same
+    message the run would give.
+
+    Returns
+    -------
+    dict
+        Strategy name -> number of events it was checked on.
+    """
+    from backtest.pipeline.prepare import prepare
+
+    built = run_strategies(config)
+    context = prepare(config, provider=provider, references=False).context
+    return {
+        name: len(target_weights(strategy, context, name=name, config=config))
+        for name, strategy in built.items()
+    }
