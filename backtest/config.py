@@ -366,7 +366,10 @@ def _parse_signals(tables: Any, path: str) -> dict[str, SignalConfig]:
             raise ConfigError(
                 f"{path}: `{where}.series` is required: a packaged series name or a CSV path"
             )
-        signals[str(name)] = _build(SignalConfig, table, path, where)
+        try:
+            signals[str(name)] = _build(SignalConfig, table, path, where)
+        except ConfigError as exc:  # the table's own checks say `signal.`: name the table
+            raise ConfigError(str(exc).replace("`signal.", f"`{where}.")) from exc
     return signals
 
 
