@@ -273,7 +273,6 @@ _TOP_KEYS = (
 )
 
 
-
 def load_config(path: str | Path) -> Config:
     """Read and validate a TOML config file.
 

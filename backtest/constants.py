@@ -38,7 +38,7 @@ far beyond any published forecast, and within the dates pandas can represent."""
 
 INFERENCE_SHARE: Final = "inference_share"
 """The name of the ``[signal]`` series (the inference share, ``Context.share``) wherever signals
-are named: a strategy's ``signal`` parameter, ``Context.signal``; no ``[signals.NAME]`` may use it."""
+are named (a strategy's ``signal`` parameter, ``Context.signal``); no ``[signals.NAME]`` uses it."""
 
 PRICE_BOUNDS: Final = (1e-8, 1e9)
 """Plausible range of an adjusted close: a value outside it is corrupt data, not a price (it

@@ -57,7 +57,7 @@ def _day(value: Any) -> str:
 
 
 def truncated(context: Context, k: int) -> Context:
-    """The context as known at event ``k``'s determination date: later rows and events removed."""
+    """Return the context as known at event ``k``'s determination date (later rows removed)."""
     det_row = int(context.events["determination_row"].iloc[k])
     return dataclasses.replace(
         context,
@@ -70,7 +70,7 @@ def truncated(context: Context, k: int) -> Context:
 
 
 def perturbed_prices(context: Context, k: int, *, how: str = "noise", seed: int = 0) -> Context:
-    """The context with every price after event ``k``'s determination row changed.
+    """Return the context with every price after event ``k``'s determination row changed.
 
     ``noise`` multiplies each later price by a factor drawn in [0.5, 2); ``crash`` by 0.05.
     """
@@ -86,7 +86,7 @@ def perturbed_prices(context: Context, k: int, *, how: str = "noise", seed: int 
 
 
 def perturbed_signals(context: Context, k: int) -> Context:
-    """The context with the inference share and every named signal changed after event ``k``.
+    """Return the context with the share and every named signal changed after event ``k``.
 
     The share of later events becomes ``0.9 s + 0.05`` (it stays in [0, 1]); a named signal's
     later values become ``1.5 x + 0.1`` (NaN becomes 0.1: a value published earlier than it was).
@@ -173,10 +173,10 @@ def _check_values(
             f"{_day(dates[k])}",
         )
     totals = values.sum(axis=1)
-    anyone = eligible.to_numpy(dtype=bool).any(axis=1)
+    anyone = [bool(row.any()) for row in eligible.to_numpy(dtype=bool)]
     for k, total in enumerate(totals):
-        over = total > 1.0 + WEIGHT_SUM_TOLERANCE
-        short = not allow_cash and anyone[k] and total < 1.0 - WEIGHT_SUM_TOLERANCE
+        over = bool(total > 1.0 + WEIGHT_SUM_TOLERANCE)
+        short = not allow_cash and anyone[k] and bool(total < 1.0 - WEIGHT_SUM_TOLERANCE)
         if over or short:
             j = int(np.argmax(values[k]))
             hint = "" if over else " (pass allow_cash=True if it holds cash by design)"
@@ -202,7 +202,8 @@ def _snapshot(context: Context) -> dict[str, Any]:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, pd.DataFrame | pd.Series):
-        return bool(isinstance(b, type(a)) and a.equals(b) and a.index.equals(b.index))
+        other: Any = b
+        return bool(isinstance(b, type(a)) and a.equals(other) and a.index.equals(b.index))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     return bool(a == b)
@@ -248,8 +249,9 @@ def _check_past(
             "look-ahead",
             strategy,
             f"reads the future: its weight of {full.columns[j]} for the event of "
-            f"{_day(full.index[row])} (determined {_day(context.events['determination_date'].iloc[row])}"
-            f") moves from {float(before[row, j])!r} to {float(now[row, j])!r} when {what} after "
+            f"{_day(full.index[row])} (determined "
+            f"{_day(context.events['determination_date'].iloc[row])}) moves from "
+            f"{float(before[row, j])!r} to {float(now[row, j])!r} when {what} after "
             f"{_day(t_d)} change",
         )
 
@@ -299,8 +301,8 @@ def check_strategy(
             raise _fail(
                 "determinism",
                 strategy,
-                f"gives {weights.columns[j]} {float(weights.iloc[k, j])!r} on the event of "
-                f"{_day(weights.index[k])}, but {float(again.iloc[k, j])!r} on {label}",
+                f"gives {weights.columns[j]} {float(weights.to_numpy()[k, j])!r} on the event of "
+                f"{_day(weights.index[k])}, but {float(again.to_numpy()[k, j])!r} on {label}",
             )
     _check_unchanged(strategy, before, context)
     for k in _canary_events(len(context.events)):

@@ -59,7 +59,7 @@ def class_name(cls: type[Any]) -> str:
 
 
 def _signature(cls: type[Any]) -> tuple[list[inspect.Parameter], bool]:
-    """The keyword parameters of ``cls(...)`` and whether it accepts any keyword (``**kwargs``)."""
+    """Return the named parameters of ``cls(...)`` and whether it takes ``**kwargs``."""
     try:
         signature = inspect.signature(cls)
     except (TypeError, ValueError) as exc:
@@ -151,8 +151,7 @@ def _import_module(module: str, kind: str, search: Sequence[Path]) -> Any:
     except Exception as exc:  # a plugin's import error of any kind: one line, no traceback
         message = " ".join(str(exc).split())
         raise ConfigError(
-            f"importing module `{module}` for kind `{kind}` failed: {type(exc).__name__}: "
-            f"{message}"
+            f"importing module `{module}` for kind `{kind}` failed: {type(exc).__name__}: {message}"
         ) from exc
     finally:
         for folder in added:
@@ -268,7 +267,7 @@ def build_strategy(spec: StrategySpec, *, search: Sequence[Path] = ()) -> Strate
 
 
 def search_paths(config: Config) -> list[Path]:
-    """The config's ``strategy_paths``, resolved against the config file's folder."""
+    """Return the config's ``strategy_paths``, resolved against the config file's folder."""
     return [resolve_path(folder, config.path) for folder in config.strategy_paths]
 
 
@@ -287,7 +286,7 @@ def _chain(strategy: object) -> list[object]:
 
 
 def strategy_code(strategy: object) -> list[dict[str, Any]]:
-    """The classes of ``strategy``'s chain defined outside this package, with their source hash.
+    """Return the classes of ``strategy``'s chain from outside this package, with source hashes.
 
     Walks the strategy and each wrapper's ``inner``; for every class whose module is not part
     of this distribution (``backtest``, ``strategies``, ``universes``): ``{"class":

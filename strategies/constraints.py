@@ -57,7 +57,7 @@ def spread_excess(
     What the receivers cannot take stays unplaced (cash). Returns the new row.
     """
     out = row.copy()
-    count = int(receivers.sum())
+    count = int(np.count_nonzero(receivers))
     if count and excess > 0.0:
         out[receivers] = np.minimum(out[receivers] + excess / count, limit)
     return out
@@ -96,18 +96,18 @@ def apply_cap(
         )
     feasible_rows = np.flatnonzero(~infeasible & (weights.max(axis=1) > max_weight * (1 + 1e-12)))
     out = cap_weights(weights, max_weight, rows=feasible_rows)
-    for k in np.flatnonzero(infeasible):
-        holders = weights[k] > 0.0
+    for event in np.flatnonzero(infeasible):
+        holders = weights[event] > 0.0
         row = np.where(holders, max_weight, 0.0)
         if overflow == "spread" and eligible is not None:
-            excess = float(weights[k].sum()) - max_weight * int(holders.sum())
-            row = spread_excess(row, excess, eligible[k] & ~holders, max_weight)
-        out[k] = row
+            excess = float(weights[event].sum()) - max_weight * int(holders.sum())
+            row = spread_excess(row, excess, eligible[event] & ~holders, max_weight)
+        out[event] = row
     return out
 
 
 def eligible_like(context: Context, target: pd.DataFrame) -> np.ndarray:
-    """The context's eligibility on ``target``'s rows and columns (False where absent)."""
+    """Return the context's eligibility on ``target``'s rows and columns (False if absent)."""
     frame = context.eligible.reindex(index=target.index, columns=target.columns, fill_value=False)
     return frame.to_numpy(dtype=bool)
 

@@ -72,7 +72,7 @@ def limit_aggregate(
             raise ConfigError(
                 f"the 25/50 rule cannot be met on {when}: {freed:g} must go to "
                 f"{int(receivers.sum())} names below {threshold:g}, which can take only "
-                f"{room - have:g} more; set `overflow = \"cash\"` or `\"spread\"` on the "
+                f'{room - have:g} more; set `overflow = "cash"` or `"spread"` on the '
                 "constraint"
             )
         out[receivers] = threshold

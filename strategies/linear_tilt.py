@@ -42,10 +42,11 @@ def tilt_bucket_weights(
     """Bucket weights ``b = neutral + strength * (s - neutral_share) * direction``, bounded.
 
     Rows with every bucket inside ``[lower, upper]`` are returned as is (they sum to 1 because
-    ``direction`` sums to 0). An event whose ``share`` is NaN (a named signal before its first
-    usable value) gets no tilt: the ``neutral`` weights. Other rows are clipped to the bounds and renormalised within them
+    ``direction`` sums to 0). Other rows are clipped to the bounds and renormalised within them
     (`bounded_rescale`: the buckets not at a bound are scaled by a common factor until the row
-    sums to 1; with the default bounds [0, 1] this is plain division by the clipped sum).
+    sums to 1; with the default bounds [0, 1] this is plain division by the clipped sum). An
+    event whose ``share`` is NaN (a named signal before its first usable value) gets no tilt:
+    the ``neutral`` weights.
 
     Parameters
     ----------

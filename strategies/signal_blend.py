@@ -47,7 +47,7 @@ _SIGNALS = FrozenMap({INFERENCE_SHARE: 1.0})
 
 
 def standardised(values: np.ndarray, *, min_events: int, z_cap: float) -> np.ndarray:
-    """Expanding z-score of one signal's point-in-time path (see the module docstring).
+    """Return the expanding z-score of a signal's point-in-time path (module docstring).
 
     Parameters
     ----------

@@ -140,12 +140,11 @@ def strategy_defaults(config: Config) -> dict[str, dict[str, Any]]:
     for spec in config.strategies:
         try:
             cls = strategy_class(spec.kind, search=search)
-            found = {
-                k: v for k, v in parameter_defaults(cls).items() if k not in spec.params
-            }
+            found = {k: v for k, v in parameter_defaults(cls).items() if k not in spec.params}
             constraints = spec.params.get("constraints", [])
             for i, item in enumerate(constraints if isinstance(constraints, list) else [], 1):
-                wrapper = CONSTRAINTS.get(item.get("kind")) if isinstance(item, Mapping) else None
+                kind = item.get("kind") if isinstance(item, Mapping) else None
+                wrapper = CONSTRAINTS.get(kind) if isinstance(kind, str) else None
                 if wrapper is not None:
                     found |= {
                         f"constraints[{i}].{k}": v

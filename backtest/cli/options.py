@@ -165,7 +165,6 @@ def validate_references(config: Config) -> dict[str, Any]:
     sweep_kind = None
     if config.sweep:
         from backtest.sweep.grid import parse_sweep
-
         from strategies.build import search_paths
 
         # errors name the file

@@ -86,7 +86,7 @@ def _known_at(
     effective: pd.DatetimeIndex,
     name: str,
 ) -> pd.Series:
-    """The value of ``series`` known at each event's ``t_d``, indexed by the effective dates."""
+    """Return ``series`` as known at each event's ``t_d``, indexed by the effective dates."""
     values = series.share_at(
         events["determination_date"],
         mode=options.mode,

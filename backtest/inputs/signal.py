@@ -1,5 +1,4 @@
-"""Point-in-time signals: vintages of a series (the inference share, a thesis monitor) and their
-evaluation as known at a date.
+"""Point-in-time signals: vintages of a series (inference share, thesis monitor), read as known.
 
 A signal file has one row per vintage: ``period`` (a year ``2023`` or a quarter ``2023Q4``), the
 figure, ``usable_from`` (the date it became public), ``kind`` (actual / estimate / forecast /

@@ -12,9 +12,9 @@ import hashlib
 import platform
 import re
 import subprocess
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -161,7 +161,7 @@ def with_strategy_code(
 
 
 def _hashed(code: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of the code records that identifies the code (not where the checkout lives)."""
+    """Return the part of the code records that identifies the code (not the checkout path)."""
     return {
         name: [{"class": c["class"], "sha256": c["sha256"]} for c in classes]
         for name, classes in code.items()

@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from backtest.config import Config
-from backtest.data.providers import PriceProvider
 from backtest.constants import BASELINE_COLUMN
 from backtest.context import Context, Strategy, check_weights, trading_dates
+from backtest.data.providers import PriceProvider
 from backtest.errors import BacktestError, ConfigError, StrategyError
 from backtest.inputs.references import REFERENCE_PREFIX
 from strategies.build import build_strategies, class_name, strategy_code
@@ -32,9 +32,7 @@ def _prefix(config: Config) -> str:
     return "" if config.path == "<inline>" else f"{config.path}: "
 
 
-def run_strategies(
-    config: Config, extra: Mapping[str, Any] | None = None
-) -> dict[str, Strategy]:
+def run_strategies(config: Config, extra: Mapping[str, Any] | None = None) -> dict[str, Strategy]:
     """Return the config's strategies (name -> object) followed by ``extra``, checked.
 
     ``extra`` holds strategies given from Python: any object with ``weights(context)``; its
@@ -100,9 +98,7 @@ def target_weights(
     return weights
 
 
-def check_strategies(
-    config: Config, *, provider: PriceProvider | None = None
-) -> dict[str, int]:
+def check_strategies(config: Config, *, provider: PriceProvider | None = None) -> dict[str, int]:
     """Build the context of ``config`` and every strategy's checked weights; nothing simulated.
 
     What ``backtest config validate --data`` runs: the data are read and aligned, the context

@@ -229,7 +229,8 @@ def load_sweep(path: str | Path) -> SweepSpec:
         raise ConfigError(f"{path}: a sweep needs a [sweep] table")
     folders = raw.get("strategy_paths", [])
     search = [
-        resolve_path(f, str(path)) for f in (folders if isinstance(folders, list) else [])
+        resolve_path(f, str(path))
+        for f in (folders if isinstance(folders, list) else [])
         if isinstance(f, str)
     ]
     return parse_sweep(table, str(path), search=search)

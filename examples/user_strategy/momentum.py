@@ -44,7 +44,7 @@ class TopMomentum:
             past = prices[r - self.lookback_days]
             growth = prices[r] / past - 1.0
             ranked = eligible[k] & np.isfinite(growth)
-            order = [j for j in np.argsort(-np.where(ranked, growth, -np.inf), kind="stable")]
+            order = list(np.argsort(-np.where(ranked, growth, -np.inf), kind="stable"))
             chosen = [j for j in order if ranked[j]][: self.top]
             if chosen:
                 weights[k, chosen] = 1.0 / len(chosen)

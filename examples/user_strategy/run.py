@@ -16,8 +16,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # or install the module, or put the folder on PYTHONPATH
 
-import backtest  # noqa: E402
 from momentum import TopMomentum  # noqa: E402
+
+import backtest  # noqa: E402
 
 config = backtest.load_config(HERE / "config.toml")
 context = backtest.context_for(config)

@@ -536,7 +536,9 @@ def test_asic_adoption_is_broadcom_ai_over_nvidia_dc_usable_the_day_after_the_la
     vintages = series.vintages
     # the post-break quarter (NVIDIA's new segments from FY2027 Q1) is left out
     assert len(vintages) == 9 == len(nvda) == len(avgo) - 1
-    for row, (_, a), (_, n) in zip(vintages.itertuples(), avgo.iterrows(), nvda.iterrows()):
+    for row, (_, a), (_, n) in zip(
+        vintages.itertuples(), avgo.iterrows(), nvda.iterrows(), strict=False
+    ):
         assert row.value == pytest.approx(a["value"] / n["value"], abs=5e-7)
         later = max(pd.Timestamp(a["usable_from"]), pd.Timestamp(n["usable_from"]))
         assert row.usable_from == later + pd.offsets.BDay(1)  # none of them before a holiday

@@ -149,10 +149,16 @@ def test_strategy_paths_are_relative_to_the_config_and_import_errors_are_one_lin
     config.write_text('strategy_paths = ["mine"]\n' + body, encoding="utf-8")
     assert main(["config", "validate", str(config)]) == 0
     for kind, message in (
-        ("brokenplug:X", "importing module `brokenplug` for kind `brokenplug:X` failed: "
-         "ZeroDivisionError: division by zero"),
-        ("nosuchplug:X", "cannot import module `nosuchplug` for kind `nosuchplug:X`: no such "
-         "module in the config's strategy_paths"),
+        (
+            "brokenplug:X",
+            "importing module `brokenplug` for kind `brokenplug:X` failed: "
+            "ZeroDivisionError: division by zero",
+        ),
+        (
+            "nosuchplug:X",
+            "cannot import module `nosuchplug` for kind `nosuchplug:X`: no such "
+            "module in the config's strategy_paths",
+        ),
         ("pathplug:Nope", "module `pathplug` ("),
         ("pathplug:np", "`pathplug:np` must be a class"),
     ):
@@ -197,8 +203,16 @@ KIND = "tests.strategies.test_user_strategies"
     ("kind", "params", "match"),
     [
         (f"{KIND}:Plain", {}, rf"parameter `tilt` of `{KIND}:Plain` is required"),
-        (f"{KIND}:Plain", {"tilt": 1, "flor": 0.1}, r"unknown parameter `flor`; allowed: tilt, floor"),
-        (f"{KIND}:Plain", {"tilt": -1}, rf"`{KIND}:Plain` refused its parameters: ValueError: tilt"),
+        (
+            f"{KIND}:Plain",
+            {"tilt": 1, "flor": 0.1},
+            r"unknown parameter `flor`; allowed: tilt, floor",
+        ),
+        (
+            f"{KIND}:Plain",
+            {"tilt": -1},
+            rf"`{KIND}:Plain` refused its parameters: ValueError: tilt",
+        ),
         (f"{KIND}:Opaque", {"x": 1}, r"unknown parameter `x`; allowed: none"),
         ("strategies.build:", {}, r"must be a registry name or `module:Class`"),
     ],
@@ -259,9 +273,7 @@ def repr_without_address(obj: object) -> str:
         ({"x": object()}, r"must have a method `weights\(context\) -> DataFrame`, got object"),
     ],
 )
-def test_bad_strategies_from_python_are_refused(
-    strategies: dict[str, object], match: str
-) -> None:
+def test_bad_strategies_from_python_are_refused(strategies: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         backtest.run(_short_config(), strategies=strategies)
 
