@@ -456,6 +456,9 @@ def test_cli_list(capsys: pytest.CaptureFixture[str]) -> None:
         "default": "22",
         "fast_shift": "13",
         "slow_shift": "13",
+        "asic_adoption": "9",
+        "inference_cost": "7",
+        "inference_cost_strict": "7",
     }
 
 
