@@ -339,3 +339,17 @@ def test_check_strategy_catches_a_strategy_reading_a_later_signal_value() -> Non
     context = backtest.context_for(_short_config())
     with pytest.raises(AssertionError, match=r"^look-ahead: `NextShare` reads the future"):
         check_strategy(NextShare(), context)
+
+
+def test_a_sweep_kind_may_be_a_user_class() -> None:
+    from backtest.sweep.grid import expand_variants, parse_sweep
+    from backtest.sweep.weights import variant_weights
+
+    spec = parse_sweep({"kind": f"{KIND}:Plain", "fixed": {"tilt": 1.0}, "grid": {"floor": [0, 1]}})
+    context = backtest.context_for(_short_config())
+    weights, index = variant_weights(
+        context, spec.kind, spec.fixed, expand_variants(spec), columns=context.tickers
+    )
+    assert weights.shape[0] == 2 and list(index) == [0, 1]
+    with pytest.raises(ConfigError, match=r"`sweep.kind`: .*no class `Nope`"):
+        parse_sweep({"kind": f"{KIND}:Nope"})
