@@ -10,6 +10,9 @@ cheap: vectorbt loads on the first run)::
     again = backtest.load("results/my-run")         # the same frames, read back
     print(backtest.markdown(backtest.check("configs/demo.toml", "results/golden/demo.json")))
     print(backtest.markdown(backtest.compare("configs/demo.toml", "results/my-run")))
+    mine = backtest.run("configs/demo.toml", strategies={"mine": MyStrategy()})  # your own
+    context = backtest.context_for("configs/demo.toml")  # what the strategies see
+    backtest.testing.check_strategy(MyStrategy(), context)  # the contract, as an assert
 
 Everything listed in ``__all__`` is importable from here; the modules behind it are the
 pipeline's stages (see the README's architecture section). The names resolve on first use
@@ -37,10 +40,12 @@ __all__ = [
     "check",
     "check_weights",
     "compare",
+    "context_for",
     "load",
     "load_config",
     "markdown",
     "run",
+    "testing",
 ]
 
 _LAZY = {
@@ -62,12 +67,18 @@ _LAZY = {
     "Result": "backtest.pipeline.result",
     "load": "backtest.pipeline.result",
     "run": "backtest.pipeline.runner",
+    "context_for": "backtest.pipeline.prepare",
 }
 """Public name -> the module that defines it."""
+
+_SUBMODULES = ("testing",)
+"""Public submodules, imported on first use like the names above."""
 
 
 def __getattr__(name: str) -> Any:
     """Import the public API on first use (the engine pulls in vectorbt, which is slow)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'backtest' has no attribute {name!r}")

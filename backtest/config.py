@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args
 from backtest.constants import (
     DEFAULT_MAX_FILL_DAYS,
     DEFAULT_MIN_HISTORY_DAYS,
+    INFERENCE_SHARE,
     MAX_SIGNAL_HORIZON,
 )
 from backtest.errors import ConfigError
@@ -163,7 +164,11 @@ class DataConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class SignalConfig:
-    """``[signal]``: which inference-share series (name or CSV path) and how it is read."""
+    """``[signal]``: which inference-share series (name or CSV path) and how it is read.
+
+    The same table describes each named signal ``[signals.NAME]`` (a thesis monitor or any other
+    point-in-time series, read with the same ``mode``, ``interpolation`` and ``horizon`` rules).
+    """
 
     series: str = "default"
     mode: SignalMode = "point_in_time"
@@ -258,6 +263,9 @@ class Config:
 
     ``sweep`` is the raw ``[sweep]`` table (parsed by the sweep command); ``path`` is the file
     the config was read from (``"<inline>"`` otherwise) and is not part of the hash.
+    ``signals`` holds the named signals (``[signals.NAME]``, read by strategies beside the
+    inference share of ``[signal]``); ``strategy_paths`` lists folders, relative to the config
+    file, searched first for the modules of ``kind = "module:Class"`` strategies.
     """
 
     run: RunConfig = field(default_factory=RunConfig)
@@ -269,10 +277,21 @@ class Config:
     baseline: str = "NVDA"
     strategies: tuple[StrategySpec, ...] = ()
     sweep: Mapping[str, Any] = field(default_factory=dict)
+    signals: Mapping[str, SignalConfig] = field(default_factory=dict)
+    strategy_paths: tuple[str, ...] = ()
     path: str = "<inline>"
 
     def __post_init__(self) -> None:
         """Validate the parameters; a bad value raises with the allowed range."""
+        for name in self.signals:
+            if not _NAME.match(name) or name == INFERENCE_SHARE:
+                raise ConfigError(
+                    f"`signals.{name}`: a signal name must be letters, digits, `.`, `_`, `-` "
+                    f"and not `{INFERENCE_SHARE}` (the name of the [signal] table's series)"
+                )
+        for folder in self.strategy_paths:
+            if not isinstance(folder, str) or not folder:
+                raise ConfigError(f"`strategy_paths` must be folder paths, got {folder!r}")
         if not self.universe:
             raise ConfigError("`universe` must be a universe name or a TOML path, got ''")
         if not self.baseline or self.baseline != self.baseline.strip() or " " in self.baseline:
@@ -286,7 +305,15 @@ _SECTIONS: dict[str, type[Any]] = {
     "schedule": Schedule,
     "costs": CostsConfig,
 }
-_TOP_KEYS = (*_SECTIONS, "universe", "baseline", "strategies", "sweep")
+_TOP_KEYS = (
+    *_SECTIONS,
+    "universe",
+    "baseline",
+    "strategies",
+    "sweep",
+    "signals",
+    "strategy_paths",
+)
 
 
 def load_config(path: str | Path) -> Config:
@@ -325,12 +352,17 @@ def parse_config(raw: Mapping[str, Any], path: str = "<inline>") -> Config:
     sweep = raw.get("sweep", {})
     if not isinstance(sweep, Mapping):
         raise ConfigError(f"{path}: `sweep` must be a table ([sweep]), got {sweep!r}")
+    if "strategy_paths" in raw:
+        top["strategy_paths"] = coerce(
+            raw["strategy_paths"], tuple[str, ...], f"{path}: `strategy_paths`"
+        )
     try:
         return Config(
             **sections,
             **top,
             strategies=_parse_strategies(raw.get("strategies", []), path),
             sweep=dict(sweep),
+            signals=_parse_signals(raw.get("signals", {}), path),
             path=path,
         )
     except ConfigError as exc:
@@ -372,6 +404,25 @@ def _qualify(message: str, section: str) -> str:
     return message
 
 
+def _parse_signals(tables: Any, path: str) -> dict[str, SignalConfig]:
+    if not isinstance(tables, Mapping):
+        raise ConfigError(f"{path}: `signals` must be tables ([signals.NAME]), got {tables!r}")
+    signals: dict[str, SignalConfig] = {}
+    for name, table in tables.items():
+        where = f"signals.{name}"
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{path}: `{where}` must be a table ([{where}]), got {table!r}")
+        if "series" not in table:
+            raise ConfigError(
+                f"{path}: `{where}.series` is required: a packaged series name or a CSV path"
+            )
+        try:
+            signals[str(name)] = _build(SignalConfig, table, path, where)
+        except ConfigError as exc:  # the table's own checks say `signal.`: name the table
+            raise ConfigError(str(exc).replace("`signal.", f"`{where}.")) from exc
+    return signals
+
+
 def _parse_strategies(items: Any, path: str) -> tuple[StrategySpec, ...]:
     if not isinstance(items, list):
         raise ConfigError(f"{path}: `strategies` must be an array of tables, got {items!r}")
@@ -383,7 +434,7 @@ def _parse_strategies(items: Any, path: str) -> tuple[StrategySpec, ...]:
         kind = item.get("kind")
         if not isinstance(kind, str) or not kind:
             raise ConfigError(f"{where}.kind must be a non-empty string, got {kind!r}")
-        name = item.get("name", kind)
+        name = item.get("name", kind.rpartition(":")[2])
         if not isinstance(name, str) or not _NAME.match(name):
             raise ConfigError(f"{where}.name must be letters, digits, `.`, `_`, `-`, got {name!r}")
         if name == "baseline":
@@ -412,19 +463,31 @@ def resolved_config(config: Config) -> dict[str, Any]:
     """Return the fully resolved config (defaults included) as plain JSON-able data.
 
     Keys follow the TOML file: one mapping per section, ``strategies`` as a list of
-    ``{name, kind, **params}``, ``sweep`` as written; ``path`` is left out.
+    ``{name, kind, **params}``, ``sweep`` as written; ``path`` is left out, and so are
+    ``signals`` and ``strategy_paths`` when empty (so a config without them hashes as before).
     """
     resolved: dict[str, Any] = _jsonable(config)
     resolved.pop("path", None)
+    for key in ("signals", "strategy_paths"):
+        if not resolved[key]:
+            resolved.pop(key)
     resolved["strategies"] = [
         {"name": s.name, "kind": s.kind, **_jsonable(dict(s.params))} for s in config.strategies
     ]
     return resolved
 
 
-def config_hash(config: Config) -> str:
-    """sha256 of the canonical JSON (sorted keys, no spaces) of `resolved_config`."""
-    canonical = json.dumps(resolved_config(config), sort_keys=True, separators=(",", ":"))
+def config_hash(config: Config, *, code: Mapping[str, Any] | None = None) -> str:
+    """sha256 of the canonical JSON (sorted keys, no spaces) of `resolved_config`.
+
+    ``code`` (the ``strategy_code`` of a run's manifest: the source hash of every strategy class
+    that does not come from this package) is hashed with the config when it is not empty, so a
+    changed user class changes the hash of the run; without it the hash is the config's alone.
+    """
+    payload: Any = resolved_config(config)
+    if code:
+        payload = {"config": payload, "strategy_code": _jsonable(dict(code))}
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

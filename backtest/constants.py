@@ -9,6 +9,7 @@ __all__ = [
     "BUCKETS",
     "DEFAULT_MAX_FILL_DAYS",
     "DEFAULT_MIN_HISTORY_DAYS",
+    "INFERENCE_SHARE",
     "MAX_SIGNAL_HORIZON",
     "PRICE_BOUNDS",
     "SYNTHETIC_LABEL",
@@ -34,6 +35,10 @@ DEFAULT_MIN_HISTORY_DAYS: Final = 21
 MAX_SIGNAL_HORIZON: Final = 20
 """Most periods ahead a signal may be read (``signal.horizon``): 20 years or 5 years of quarters;
 far beyond any published forecast, and within the dates pandas can represent."""
+
+INFERENCE_SHARE: Final = "inference_share"
+"""The name of the ``[signal]`` series (the inference share, ``Context.share``) wherever signals
+are named (a strategy's ``signal`` parameter, ``Context.signal``); no ``[signals.NAME]`` uses it."""
 
 PRICE_BOUNDS: Final = (1e-8, 1e9)
 """Plausible range of an adjusted close: a value outside it is corrupt data, not a price (it

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, get_args, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
-from backtest.errors import StrategyError
+from backtest.constants import INFERENCE_SHARE
+from backtest.errors import ConfigError, StrategyError
 
 __all__ = [
     "WEIGHT_SUM_TOLERANCE",
@@ -45,6 +46,10 @@ class Context:
         ticker -> ``gpu`` | ``asic`` | ``edge``.
     exposures : Mapping[str, float]
         ticker -> AI-silicon exposure in (0, 1].
+    signals : Mapping[str, Series]
+        The named signals of the config (``[signals.NAME]``), each a Series like ``share``:
+        index = effective dates, the value known at each determination date (NaN before the
+        series' first usable value). `signal` reads one by name, the inference share included.
     """
 
     prices: pd.DataFrame
@@ -53,6 +58,7 @@ class Context:
     share: pd.Series
     buckets: Mapping[str, str]
     exposures: Mapping[str, float]
+    signals: Mapping[str, pd.Series] = field(default_factory=dict)
 
     @property
     def tickers(self) -> list[str]:
@@ -63,6 +69,25 @@ class Context:
     def effective_dates(self) -> pd.DatetimeIndex:
         """Effective dates of the events (the index of every weights frame)."""
         return pd.DatetimeIndex(self.events["effective_date"], name="effective_date")
+
+    def signal(self, name: str = INFERENCE_SHARE) -> pd.Series:
+        """Return the signal ``name`` as known at each determination date (index = effective dates).
+
+        ``"inference_share"`` is `share`; any other name is one of `signals`.
+
+        Raises
+        ------
+        ConfigError
+            When the run has no signal of that name (the message lists the known ones).
+        """
+        if name == INFERENCE_SHARE:
+            return self.share
+        if name not in self.signals:
+            known = ", ".join([INFERENCE_SHARE, *sorted(self.signals)])
+            raise ConfigError(
+                f"unknown signal `{name}`; known: {known} (declare others as [signals.NAME])"
+            )
+        return self.signals[name]
 
 
 @runtime_checkable

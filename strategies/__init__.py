@@ -16,6 +16,7 @@ from strategies.equal_weight import EqualWeight
 from strategies.linear_tilt import LinearTilt
 from strategies.nvda_only import NvdaOnly
 from strategies.proportional import ProportionalTilt
+from strategies.signal_blend import SignalBlend
 from strategies.static import StaticBuckets
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "MinWeight",
     "NvdaOnly",
     "ProportionalTilt",
+    "SignalBlend",
     "StaticBuckets",
     "linear_tilt_batch",
 ]
@@ -40,6 +42,7 @@ REGISTRY: dict[str, type[Any]] = {
     "proportional": ProportionalTilt,
     "linear_tilt": LinearTilt,
     "nvda_only": NvdaOnly,
+    "signal_blend": SignalBlend,
 }
 """Config ``kind`` -> strategy class. (`BuyAndHold`, the baseline and the reference rows, is
 not a config kind: the runner builds it for the baseline ticker and each reference ETF.)"""

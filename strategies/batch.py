@@ -18,7 +18,7 @@ from backtest.errors import ConfigError
 from strategies._buckets import BucketSplit, bucket_split, effective_bucket_weights, fraction_levels
 from strategies._params import check_choice
 from strategies.linear_tilt import LinearTilt, tilt_bucket_weights
-from strategies.proportional import known_share
+from strategies.proportional import signal_path
 
 __all__ = ["linear_tilt_batch"]
 
@@ -57,9 +57,10 @@ def linear_tilt_batch(
     max_weight : None, float or ndarray, shape (K,)
         Per-name cap per variant in (0, 1]; ``None`` or ``inf`` means uncapped.
     template : LinearTilt, optional
-        Supplies ``neutral``, ``direction``, ``bounds``, ``within``, ``lookback_days`` and
-        ``empty_bucket`` (its ``strength`` and ``neutral_share`` are ignored). Default
-        ``LinearTilt()``.
+        Supplies ``neutral``, ``direction``, ``bounds``, ``signal`` (the series tilted on:
+        the inference share by default, or a ``[signals.NAME]``, neutral weights before its
+        first value), ``within``, ``lookback_days`` and ``empty_bucket`` (its ``strength`` and
+        ``neutral_share`` are ignored). Default ``LinearTilt()``.
     infeasible : {"raise", "nan"}
         A variant whose cap cannot be met on some event (fewer than ``1 / max_weight`` names
         hold weight): raise `ConfigError` naming it, or return NaN for that variant and event
@@ -82,7 +83,7 @@ def linear_tilt_batch(
         np.broadcast_to(_column(n, a, k), (k,))
         for n, a in zip(("strength", "neutral_share", "max_weight"), arrays, strict=True)
     )
-    if ((share0_k < 0.0) | (share0_k > 1.0)).any():
+    if template.signal == LinearTilt().signal and ((share0_k < 0.0) | (share0_k > 1.0)).any():
         raise ConfigError(
             f"`neutral_share` must be in [0, 1], got {share0_k.min():g}..{share0_k.max():g}"
         )
@@ -92,7 +93,7 @@ def linear_tilt_batch(
     split = bucket_split(context, within=template.within, lookback_days=template.lookback_days)
     bucket_weights = effective_bucket_weights(
         tilt_bucket_weights(
-            known_share(context),
+            signal_path(context, template.signal),
             strength=strength_k[:, None],
             neutral_share=share0_k[:, None],
             **template.vectors(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -17,10 +17,26 @@ from backtest.constants import BUCKETS
 from backtest.context import Context, Strategy
 from backtest.errors import ConfigError
 from strategies._buckets import bucket_totals
-from strategies._params import FrozenMap, bucket_bounds, check_number, frozen_mapping
+from strategies._params import (
+    FrozenMap,
+    bucket_bounds,
+    check_choice,
+    check_number,
+    frozen_mapping,
+)
 from strategies._scaling import bounded_rescale, cap_infeasible, cap_weights, row_sum
 
-__all__ = ["BucketBounds", "Capped", "MinWeight", "apply_cap", "check_inner"]
+__all__ = ["BucketBounds", "Capped", "MinWeight", "Overflow", "apply_cap", "check_inner"]
+
+Overflow = Literal["raise", "cash", "spread"]
+"""What a cap does with weight it cannot place (fewer holders than ``total / cap``): raise a
+`ConfigError` (default), leave it in ``cash``, or ``spread`` it over the other eligible members
+(each up to the cap, as an index's capping hands the excess to the rest of the index)."""
+
+_OVERFLOW_HINT = (
+    'set `overflow = "cash"` (hold what the cap cannot place in cash) or `overflow = "spread"` '
+    "(give it to the other eligible members) on the constraint"
+)
 
 
 def check_inner(inner: object) -> None:
@@ -33,19 +49,67 @@ def _frame(values: np.ndarray, like: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(values, index=like.index, columns=like.columns)
 
 
-def apply_cap(weights: np.ndarray, max_weight: float, dates: pd.Index, what: str) -> np.ndarray:
-    """Cap ``weights`` (n_events, n_tickers); infeasible rows raise `ConfigError` with numbers."""
+def spread_excess(
+    row: np.ndarray, excess: float, receivers: np.ndarray, limit: float
+) -> np.ndarray:
+    """Give ``excess`` equally to the ``receivers`` (bool mask) of ``row``, each up to ``limit``.
+
+    What the receivers cannot take stays unplaced (cash). Returns the new row.
+    """
+    out = row.copy()
+    count = int(np.count_nonzero(receivers))
+    if count and excess > 0.0:
+        out[receivers] = np.minimum(out[receivers] + excess / count, limit)
+    return out
+
+
+def apply_cap(
+    weights: np.ndarray,
+    max_weight: float,
+    dates: pd.Index,
+    what: str,
+    *,
+    overflow: Overflow = "raise",
+    eligible: np.ndarray | None = None,
+) -> np.ndarray:
+    """Cap ``weights`` (n_events, n_tickers) at ``max_weight``.
+
+    Rows where fewer than ``total / max_weight`` names hold weight cannot be capped by
+    redistribution among the holders: with ``overflow = "raise"`` that is a `ConfigError` with
+    the numbers; ``"cash"`` pins every holder at the cap and holds the rest in cash;
+    ``"spread"`` pins the holders and gives the rest equally to the ``eligible`` members that
+    held nothing, each up to the cap (what they cannot take stays in cash). Feasible rows are
+    capped the same way in every mode.
+    """
+    check_choice("overflow", overflow, get_args(Overflow))
     infeasible = cap_infeasible(weights, max_weight)
-    if infeasible.any():
+    if not infeasible.any():
+        return cap_weights(weights, max_weight)
+    if overflow == "raise":
         k = int(np.flatnonzero(infeasible)[0])
         names = int((weights[k] > 0).sum())
         total = float(weights[k].sum())
         raise ConfigError(
             f"`{what}` {max_weight:g} cannot be met on the event of {pd.Timestamp(dates[k]).date()}"
             f": {names} names hold weight {total:g}, and {names} x {max_weight:g} = "
-            f"{names * max_weight:g} < {total:g}"
+            f"{names * max_weight:g} < {total:g}; {_OVERFLOW_HINT}"
         )
-    return cap_weights(weights, max_weight)
+    feasible_rows = np.flatnonzero(~infeasible & (weights.max(axis=1) > max_weight * (1 + 1e-12)))
+    out = cap_weights(weights, max_weight, rows=feasible_rows)
+    for event in np.flatnonzero(infeasible):
+        holders = weights[event] > 0.0
+        row = np.where(holders, max_weight, 0.0)
+        if overflow == "spread" and eligible is not None:
+            excess = float(weights[event].sum()) - max_weight * int(holders.sum())
+            row = spread_excess(row, excess, eligible[event] & ~holders, max_weight)
+        out[event] = row
+    return out
+
+
+def eligible_like(context: Context, target: pd.DataFrame) -> np.ndarray:
+    """Return the context's eligibility on ``target``'s rows and columns (False if absent)."""
+    frame = context.eligible.reindex(index=target.index, columns=target.columns, fill_value=False)
+    return frame.to_numpy(dtype=bool)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,28 +118,42 @@ class Capped:
 
     Result per event: ``min(c * w, max_weight)`` with ``c >= 1`` keeping the row total. Names
     the inner strategy gave 0 (e.g. ineligible ones) stay at 0, so an event where fewer than
-    ``total / max_weight`` names hold weight is infeasible: a `ConfigError` naming the numbers.
+    ``total / max_weight`` names hold weight is infeasible; ``overflow`` says what happens then
+    (`apply_cap`): a `ConfigError` naming the numbers (``"raise"``, the default), the holders at
+    the cap and the rest in cash (``"cash"``), or the rest spread equally over the other
+    eligible members, each up to the cap (``"spread"``, what an index's capping does).
 
     Parameters
     ----------
     inner : Strategy
     max_weight : float
         The cap, in (0, 1].
+    overflow : {"raise", "cash", "spread"}
     """
 
     inner: Strategy
     max_weight: float = 0.25
+    overflow: Overflow = "raise"
 
     def __post_init__(self) -> None:
         """Validate the parameters; a bad value raises with the allowed range."""
         check_inner(self.inner)
         check_number("max_weight", self.max_weight, low=0.0, high=1.0, low_open=True)
+        check_choice("overflow", self.overflow, get_args(Overflow))
 
     def weights(self, context: Context) -> pd.DataFrame:
         """Return the inner weights capped, shape (n_events, n_tickers)."""
         target = self.inner.weights(context)
         values = target.to_numpy(dtype=float)
-        return _frame(apply_cap(values, float(self.max_weight), target.index, "max_weight"), target)
+        capped = apply_cap(
+            values,
+            float(self.max_weight),
+            target.index,
+            "max_weight",
+            overflow=self.overflow,
+            eligible=eligible_like(context, target),
+        )
+        return _frame(capped, target)
 
 
 @dataclass(frozen=True, kw_only=True)

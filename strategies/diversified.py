@@ -9,9 +9,9 @@ import pandas as pd
 
 from backtest.context import Context, Strategy
 from backtest.errors import ConfigError
-from strategies._params import check_number
+from strategies._params import check_choice, check_number
 from strategies._scaling import cap_weights
-from strategies.constraints import apply_cap, check_inner
+from strategies.constraints import Overflow, apply_cap, check_inner, eligible_like, spread_excess
 
 __all__ = ["Diversified2550", "limit_aggregate"]
 
@@ -19,7 +19,13 @@ _TIE = 1e-12
 
 
 def limit_aggregate(
-    weights: np.ndarray, *, threshold: float, max_aggregate: float, when: str = "this event"
+    weights: np.ndarray,
+    *,
+    threshold: float,
+    max_aggregate: float,
+    when: str = "this event",
+    overflow: Overflow = "raise",
+    eligible: np.ndarray | None = None,
 ) -> np.ndarray:
     """Make the names above ``threshold`` sum to at most ``max_aggregate`` (one event).
 
@@ -28,7 +34,10 @@ def limit_aggregate(
     first group that would breach it gets per-name weight ``max(threshold, (max_aggregate -
     kept) / g)``; every later name above the threshold is set to ``threshold``. The freed weight
     goes to the names strictly below the threshold pro rata, capped at ``threshold``
-    (`cap_weights`). If those names cannot absorb it, a `ConfigError` names the numbers.
+    (`cap_weights`). If those names cannot absorb it: a `ConfigError` naming the numbers
+    (``overflow = "raise"``), or they are filled to the threshold and the rest is held in cash
+    (``"cash"``) or first spread equally over the ``eligible`` names holding nothing, each up
+    to the threshold (``"spread"``), the remainder in cash.
 
     Parameters
     ----------
@@ -59,11 +68,17 @@ def limit_aggregate(
     room = threshold * receivers.sum()
     have = float(out[receivers].sum())
     if have + freed > room + 1e-9:
-        raise ConfigError(
-            f"the 25/50 rule cannot be met on {when}: {freed:g} must go to "
-            f"{int(receivers.sum())} names below {threshold:g}, which can take only "
-            f"{room - have:g} more"
-        )
+        if overflow == "raise":
+            raise ConfigError(
+                f"the 25/50 rule cannot be met on {when}: {freed:g} must go to "
+                f"{int(receivers.sum())} names below {threshold:g}, which can take only "
+                f'{room - have:g} more; set `overflow = "cash"` or `"spread"` on the '
+                "constraint"
+            )
+        out[receivers] = threshold
+        if overflow == "spread" and eligible is not None:
+            out = spread_excess(out, have + freed - room, eligible & (out <= 0.0), threshold)
+        return out
     if freed > 0.0:
         grown = out[receivers] * (have + freed) / have
         out[receivers] = cap_weights(grown, threshold)
@@ -89,12 +104,16 @@ class Diversified2550:
         In (0, max_weight).
     max_aggregate : float
         In (0, 1].
+    overflow : {"raise", "cash", "spread"}
+        What neither step can place: a `ConfigError` (default), cash, or spread over the other
+        eligible members (`strategies.constraints.apply_cap`, `limit_aggregate`).
     """
 
     inner: Strategy
     max_weight: float = 0.25
     threshold: float = 0.048
     max_aggregate: float = 0.5
+    overflow: Overflow = "raise"
 
     def __post_init__(self) -> None:
         """Validate the parameters; a bad value raises with the allowed range."""
@@ -109,12 +128,19 @@ class Diversified2550:
             high_open=True,
         )
         check_number("max_aggregate", self.max_aggregate, low=0.0, high=1.0, low_open=True)
+        check_choice("overflow", self.overflow, ("raise", "cash", "spread"))
 
     def weights(self, context: Context) -> pd.DataFrame:
         """Return the inner weights under the 25/50 rule, shape (n_events, n_tickers)."""
         target = self.inner.weights(context)
+        eligible = eligible_like(context, target)
         capped = apply_cap(
-            target.to_numpy(dtype=float), float(self.max_weight), target.index, "max_weight"
+            target.to_numpy(dtype=float),
+            float(self.max_weight),
+            target.index,
+            "max_weight",
+            overflow=self.overflow,
+            eligible=eligible,
         )
         rows = [
             limit_aggregate(
@@ -122,8 +148,10 @@ class Diversified2550:
                 threshold=float(self.threshold),
                 max_aggregate=float(self.max_aggregate),
                 when=f"the event of {pd.Timestamp(date).date()}",
+                overflow=self.overflow,
+                eligible=members,
             )
-            for row, date in zip(capped, target.index, strict=True)
+            for row, date, members in zip(capped, target.index, eligible, strict=True)
         ]
         return pd.DataFrame(
             np.array(rows).reshape(capped.shape), index=target.index, columns=target.columns

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backtest.constants import INFERENCE_SHARE
 from backtest.context import Context
 from backtest.errors import ConfigError
 from strategies._buckets import BucketOptions
@@ -20,7 +21,7 @@ from strategies._params import (
     frozen_mapping,
 )
 from strategies._scaling import bounded_rescale, row_sum
-from strategies.proportional import known_share
+from strategies.proportional import check_signal_name, signal_path
 
 __all__ = ["LinearTilt", "tilt_bucket_weights"]
 
@@ -43,7 +44,9 @@ def tilt_bucket_weights(
     Rows with every bucket inside ``[lower, upper]`` are returned as is (they sum to 1 because
     ``direction`` sums to 0). Other rows are clipped to the bounds and renormalised within them
     (`bounded_rescale`: the buckets not at a bound are scaled by a common factor until the row
-    sums to 1; with the default bounds [0, 1] this is plain division by the clipped sum).
+    sums to 1; with the default bounds [0, 1] this is plain division by the clipped sum). An
+    event whose ``share`` is NaN (a named signal before its first usable value) gets no tilt:
+    the ``neutral`` weights.
 
     Parameters
     ----------
@@ -58,6 +61,9 @@ def tilt_bucket_weights(
     ndarray, shape (n_events, 3) or (K, n_events, 3)
     """
     tilt = np.asarray(strength, dtype=float) * (share - np.asarray(neutral_share, dtype=float))
+    missing = np.isnan(share)
+    if missing.any():  # before a named signal's first value: the neutral weights
+        tilt = np.where(missing, 0.0, tilt)
     columns = [neutral[b] + tilt * direction[b] for b in range(len(neutral))]
     outside = np.zeros(tilt.shape, dtype=bool)
     for b, column in enumerate(columns):
@@ -96,6 +102,10 @@ class LinearTilt(BucketOptions):
     bounds : Mapping[str, list[float]]
         ``[low, high]`` per bucket in [0, 1] (missing buckets get [0, 1]); lows sum to at most
         1, highs to at least 1.
+    signal : str
+        The signal ``s`` is read from: ``"inference_share"`` (default) or any ``[signals.NAME]``
+        (``neutral_share`` is then in that signal's units). Before a named signal's first usable
+        value the tilt is 0: the ``neutral`` weights. The inference share never falls back.
     within, lookback_days, empty_bucket
         The within-bucket options (`strategies._buckets.BucketOptions`). The bounds apply
         before the empty-bucket rule: when a bucket has no eligible member, its weight is
@@ -108,12 +118,17 @@ class LinearTilt(BucketOptions):
     strength: float = 1.0
     direction: Mapping[str, Any] = field(default_factory=lambda: _DIRECTION)
     bounds: Mapping[str, Any] = field(default_factory=lambda: FrozenMap({}))
+    signal: str = INFERENCE_SHARE
 
     def __post_init__(self) -> None:
         """Validate the parameters; a bad value raises with the allowed range."""
         for name in ("neutral", "direction", "bounds"):
             object.__setattr__(self, name, frozen_mapping(name, getattr(self, name)))
-        check_number("neutral_share", self.neutral_share, low=0.0, high=1.0)
+        check_signal_name(self.signal)
+        if self.signal == INFERENCE_SHARE:
+            check_number("neutral_share", self.neutral_share, low=0.0, high=1.0)
+        else:
+            check_number("neutral_share", self.neutral_share)
         check_number("strength", self.strength)
         neutral = bucket_vector("neutral", self.neutral, default=0.0)
         if (neutral < 0).any() or abs(neutral.sum() - 1.0) > 1e-9:
@@ -146,7 +161,7 @@ class LinearTilt(BucketOptions):
     def weights(self, context: Context) -> pd.DataFrame:
         """Return target weights per event, shape (n_events, n_tickers)."""
         bucket_weights = tilt_bucket_weights(
-            known_share(context),
+            signal_path(context, self.signal),
             strength=float(self.strength),
             neutral_share=float(self.neutral_share),
             **self.vectors(),

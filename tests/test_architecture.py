@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "backtest.config": 0,
     "backtest.context": 0,
     "backtest.metrics": 0,
+    "backtest.testing": 0,
     "universes": 1,
     "strategies": 2,
     "backtest.data": 2,

@@ -1,10 +1,14 @@
 """``backtest config validate|show FILE``: check a config, or print it fully resolved.
 
 ``validate`` parses the file and also resolves what it refers to (universe, signal series,
-strategy kinds and parameters) without touching market data. ``show``
-prints the config with every default filled in, as TOML that parses back to the same config
-(same hash), or as JSON with ``--json``; override flags apply, so it shows exactly what ``run``
-would use.
+strategy kinds and parameters) without touching market data; with ``--data`` it also reads the
+prices, builds the strategies' context and asks every strategy for its weights (no
+simulation), so a constraint that cannot be met on some event fails here, not minutes into a
+run. ``show`` prints the config with every default filled in, as TOML that parses back to the
+same config (same hash), or as JSON with ``--json``; the strategies' own defaults (``within``,
+``lookback_days``, ``empty_bucket``, a constraint's ``overflow`` ...) are listed as comments
+under each entry (JSON: ``strategy_defaults``); override flags apply, so it shows exactly what
+``run`` would use.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import datetime as dt
 import json
 import math
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,9 +49,17 @@ def register(sub: Any) -> None:
         "validate",
         help="check a config and what it refers to (exit 0 valid, 2 invalid)",
         description="Check FILE: keys, types, ranges, the universe, the signal series, every "
-        "strategy kind and parameter, and the [sweep] table. No market data is read.",
+        "strategy kind and parameter, and the [sweep] table. No market data is read unless "
+        "--data is given: then the prices are read, the context built and every strategy's "
+        "weights computed and checked (no simulation).",
     )
     validate.add_argument("file", help="path of a TOML run config")
+    validate.add_argument(
+        "--data",
+        action="store_true",
+        help="also read the data and check every strategy's weights on it (no simulation)",
+    )
+    add_override_flags(validate, out=False)
     add_json_flag(validate, "a summary")
     validate.set_defaults(handler=_cmd_validate)
     show = actions.add_parser(
@@ -61,9 +74,20 @@ def register(sub: Any) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from backtest.config import load_config
+    from backtest.cli.options import load_with_overrides
 
-    summary = validate_references(load_config(args.file))
+    config = load_with_overrides(args.file, args)
+    summary = validate_references(config)
+    if args.data:
+        import warnings
+
+        from backtest.pipeline.targets import check_strategies
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            summary["events"] = check_strategies(config)
+        for warning in caught:
+            print(f"warning: {warning.message}", file=sys.stderr)
     if args.json:
         print_json(summary)
     else:
@@ -72,6 +96,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"`{summary['universe']}` ({summary['members']} members), source "
             f"{summary['source']}, {len(summary['strategies'])} strategies"
             + (f", a `{summary['sweep']}` sweep" if summary["sweep"] else "")
+            + (
+                f"; every strategy's weights checked on {max(summary['events'].values())} "
+                f"events of {summary['source']} data"
+                if summary.get("events")
+                else ""
+            )
         )
     return 0
 
@@ -80,20 +110,71 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from backtest.cli.options import load_with_overrides
 
     config = load_with_overrides(args.file, args)
+    defaults = strategy_defaults(config)
     if args.json:
-        print_json({"config": resolved_config(config), "config_sha256": config_hash(config)})
+        print_json(
+            {
+                "config": resolved_config(config),
+                "config_sha256": config_hash(config),
+                "strategy_defaults": defaults,
+            }
+        )
     else:
         print(f"# {config.path}, fully resolved; config sha256 {config_hash(config)}")
-        print(to_toml(config), end="")
+        print(to_toml(config, defaults=defaults), end="")
     return 0
 
 
-def to_toml(config: Config) -> str:
+def strategy_defaults(config: Config) -> dict[str, dict[str, Any]]:
+    """Per strategy, the parameters its entry leaves at their defaults, with those defaults.
+
+    The scheme's own (``within``, ``lookback_days``, ``empty_bucket``, ``signal`` ...) and, as
+    ``constraints[i].NAME``, each constraint's. The classes are resolved like a run resolves
+    them (a ``module:Class`` kind is imported).
+    """
+    from strategies import CONSTRAINTS
+    from strategies.build import parameter_defaults, search_paths, strategy_class
+
+    search = search_paths(config)
+    out: dict[str, dict[str, Any]] = {}
+    for spec in config.strategies:
+        try:
+            cls = strategy_class(spec.kind, search=search)
+            found = {k: v for k, v in parameter_defaults(cls).items() if k not in spec.params}
+            constraints = spec.params.get("constraints", [])
+            for i, item in enumerate(constraints if isinstance(constraints, list) else [], 1):
+                kind = item.get("kind") if isinstance(item, Mapping) else None
+                wrapper = CONSTRAINTS.get(kind) if isinstance(kind, str) else None
+                if wrapper is not None:
+                    found |= {
+                        f"constraints[{i}].{k}": v
+                        for k, v in parameter_defaults(wrapper).items()
+                        if k not in item
+                    }
+        except ConfigError as exc:
+            raise ConfigError(f"{config.path}: strategy `{spec.name}`: {exc}") from exc
+        out[spec.name] = {k: _plain(v) for k, v in found.items()}
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_toml(config: Config, *, defaults: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """Render ``config`` as TOML with every default written out (unset optionals as comments).
 
     The text parses back (`backtest.config.parse_config`) to a config with the same hash.
+    ``defaults`` (`strategy_defaults`) adds, under each strategy, the parameters it leaves at
+    their defaults as ``# default: key = value`` comments (comments keep the hash).
     """
     lines = [f"universe = {_value(config.universe)}", f"baseline = {_value(config.baseline)}"]
+    if config.strategy_paths:
+        lines.append(f"strategy_paths = {_value(list(config.strategy_paths))}")
     for name in ("run", "data", "signal", "schedule", "costs"):
         section = getattr(config, name)
         lines += ["", f"[{name}]"]
@@ -111,6 +192,15 @@ def to_toml(config: Config) -> str:
             f"kind = {_value(spec.kind)}",
         ]
         lines += [f"{_key(k)} = {_value(v)}" for k, v in spec.params.items()]
+        lines += [
+            f"# default: {k} = {_value(v)}" for k, v in (defaults or {}).get(spec.name, {}).items()
+        ]
+    for signal_name, options in config.signals.items():
+        lines += ["", f"[signals.{_key(signal_name)}]"]
+        lines += [
+            f"{_key(f.name)} = {_value(getattr(options, f.name))}"
+            for f in dataclasses.fields(options)
+        ]
     if config.sweep:
         lines += ["", "[sweep]"]
         lines += [f"{_key(k)} = {_value(v)}" for k, v in config.sweep.items()]

@@ -158,28 +158,30 @@ def run_quietly(config: Config) -> Any:
 
 
 def validate_references(config: Config) -> dict[str, Any]:
-    """Load the universe and signal, build every strategy and parse ``[sweep]``; summarise.
+    """Load the universe and signals, build every strategy and parse ``[sweep]``; summarise.
 
     Raises
     ------
     ConfigError
         Prefixed with the config file, when a reference does not resolve.
     """
-    from backtest.pipeline.prepare import config_signal, config_universe
-    from strategies.build import build_strategy
+    from backtest.pipeline.prepare import config_signal, config_signals, config_universe
+    from strategies.build import build_strategies
 
     try:
         universe = config_universe(config)
         config_signal(config)
-        for spec in config.strategies:
-            build_strategy(spec)
+        config_signals(config)
+        build_strategies(config)
     except BacktestError as exc:
         raise ConfigError(f"{config.path}: {exc}") from exc
     sweep_kind = None
     if config.sweep:
         from backtest.sweep.grid import parse_sweep
+        from strategies.build import search_paths
 
-        sweep_kind = parse_sweep(config.sweep, config.path).kind  # errors name the file
+        # errors name the file
+        sweep_kind = parse_sweep(config.sweep, config.path, search=search_paths(config)).kind
     return {
         "file": config.path,
         "valid": True,

@@ -21,6 +21,7 @@ from backtest.config import Interpolation
 from backtest.errors import ConfigError
 from backtest.inputs.signal import (
     InferenceSignal,
+    known_monitors,
     known_series,
     load_signal,
     training_to_inference,
@@ -34,7 +35,9 @@ def register(sub: Any) -> None:
     """Add the ``signal`` command group to ``sub`` (an argparse subparsers action)."""
     group = sub.add_parser("signal", help="list signal series or show one as known at a date")
     actions = group.add_subparsers(dest="signal_action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="the packaged series")
+    listing = actions.add_parser(
+        "list", help="the packaged series (inference share, then the thesis monitors)"
+    )
     listing.set_defaults(handler=_cmd_list)
     show = actions.add_parser("show", help="vintages usable at a date, and the share read then")
     show.add_argument(
@@ -54,15 +57,15 @@ def register(sub: Any) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    print(f"{'series':<18} {'rows':>4}  {'periods':<11}  {'published':<23}  first source")
-    for name in known_series():
+    print(f"{'series':<22} {'rows':>4}  {'periods':<14}  {'published':<23}  first source")
+    for name in [*known_series(), *known_monitors()]:
         vintages = load_signal(name).vintages
         periods = f"{vintages['period'].iloc[0]}..{vintages['period'].iloc[-1]}"
         published = (
             f"{vintages['usable_from'].min().date()}..{vintages['usable_from'].max().date()}"
         )
         print(
-            f"{name:<18} {len(vintages):>4}  {periods:<11}  {published:<23}  "
+            f"{name:<22} {len(vintages):>4}  {periods:<14}  {published:<23}  "
             f"{_short(vintages['source'].iloc[0], 60)}"
         )
     return 0

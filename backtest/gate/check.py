@@ -5,6 +5,11 @@ metric or event present on one side only is drift. Target weights are compared p
 ticker the same way (a ticker absent from an event has weight 0); an event whose determination
 date moved fails even with equal weights (status ``timing``): the no-look-ahead timing is part
 of the methodology. The tolerances and their resolution: `backtest.gate.tolerances`.
+
+The code of every strategy that does not come from this package is pinned too: the golden's
+``strategy_code`` (class, source file, sha256 per strategy) is compared with the run's, and a
+strategy whose class source changed is a failing row (status ``code changed``), drift with
+exit 1, even when its numbers happen not to move: the golden no longer describes that code.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ __all__ = [
     "FAILING",
     "CheckReport",
     "check_against_golden",
+    "code_changes",
     "event_summary",
 ]
 
@@ -41,8 +47,38 @@ def _status(golden: float, now: float, allowed: float) -> str:
     return "within" if abs(now - golden) <= allowed else "drift"
 
 
-FAILING = frozenset({"drift", "added", "removed", "timing"})
-"""Statuses that fail the gate (``timing``: equal weights, but the determination date moved)."""
+FAILING = frozenset({"drift", "added", "removed", "timing", "code changed"})
+"""Statuses that fail the gate (``timing``: equal weights, but the determination date moved;
+``code changed``: the source of a strategy class from outside this package changed)."""
+
+_CODE_COLUMNS = ["strategy", "class", "golden_sha256", "now_sha256", "file", "status"]
+
+
+def code_changes(then: Mapping[str, Any], now: Mapping[str, Any]) -> pd.DataFrame:
+    """Rows for the strategies whose outside-package class code differs between two manifests.
+
+    ``then`` and ``now`` are ``strategy_code`` mappings (strategy -> list of ``{class, file,
+    sha256}``). A strategy on one side only is not listed here (its rows are ``added`` or
+    ``removed`` already). Each class of a changed strategy's chain whose sha256 differs gives a
+    row with status ``code changed``.
+    """
+    rows = []
+    for strategy in [s for s in now if s in then]:
+        before = {c["class"]: c.get("sha256") for c in then[strategy]}
+        for record in now[strategy]:
+            old = before.get(record["class"])
+            if old != record.get("sha256"):
+                rows.append(
+                    {
+                        "strategy": strategy,
+                        "class": record["class"],
+                        "golden_sha256": old,
+                        "now_sha256": record.get("sha256"),
+                        "file": record.get("file"),
+                        "status": "code changed",
+                    }
+                )
+    return pd.DataFrame(rows, columns=_CODE_COLUMNS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +96,9 @@ class CheckReport:
         status`` for every ticker of every event.
     config_changes : list of (key path, golden value, current value)
     data_note : str
+    code : DataFrame
+        ``strategy, class, golden_sha256, now_sha256, file, status`` for every strategy whose
+        class code (outside this package) differs from the golden's (status ``code changed``).
     """
 
     name: str
@@ -71,12 +110,15 @@ class CheckReport:
     data_note: str
     label: str
     notes: list[str] = field(default_factory=list)
+    code: pd.DataFrame = field(default_factory=lambda: code_changes({}, {}))
 
     @property
     def passed(self) -> bool:
-        """Whether every metric and weight is within tolerance."""
+        """Whether every metric and weight is within tolerance and no strategy code changed."""
         return not (
-            self.metrics["status"].isin(FAILING).any() or self.weights["status"].isin(FAILING).any()
+            self.metrics["status"].isin(FAILING).any()
+            or self.weights["status"].isin(FAILING).any()
+            or self.code["status"].isin(FAILING).any()
         )
 
     @property
@@ -147,6 +189,9 @@ def check_against_golden(
         data_note=data_note,
         label=str(result.manifest.get("label", "")),
         notes=_input_notes(golden.manifest, result),
+        code=code_changes(
+            golden.manifest.get("strategy_code") or {}, result.manifest.get("strategy_code") or {}
+        ),
     )
 
 
@@ -171,6 +216,14 @@ def _input_notes(then: Mapping[str, Any], result: Any) -> list[str]:
             f"signal series file changed since the golden (sha256 `{str(signal_then)[:12]}` → "
             f"`{str(signal_now)[:12]}`)"
         )
+    named_then = then.get("signals_sha256") or {}
+    named_now = result.manifest.get("signals_sha256") or {}
+    for name in sorted(set(named_then) & set(named_now)):
+        if named_then[name] != named_now[name]:
+            notes.append(
+                f"signal `{name}` changed since the golden (sha256 `{named_then[name][:12]}` → "
+                f"`{named_now[name][:12]}`)"
+            )
     versions_then = then.get("versions") or {}
     versions_now = result.manifest.get("versions") or {}
     changed = [k for k in versions_now if versions_then.get(k) not in (None, versions_now[k])]

@@ -22,6 +22,7 @@ _SHOWN_STATUS = {
     "added": "**added**",
     "removed": "**removed**",
     "timing": "**t_d moved**",
+    "code changed": "**code changed**",
 }
 
 
@@ -65,16 +66,23 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
     bad_events = w[w["status"].isin(FAILING)][["strategy", "effective_date"]].drop_duplicates()
     bad_metrics = int(m["status"].isin(FAILING).sum())
     moved_metrics = int((m["status"] != "ok").sum())
+    changed_code = sorted(set(report.code["strategy"]))
     verdict = (
         "**PASS**: every metric and target weight is within tolerance"
         if report.passed
         else f"**DRIFT**: {bad_metrics} of {len(m)} metrics and {len(bad_events)} of "
         f"{len(events)} events beyond tolerance"
+        + (f"; the code of {len(changed_code)} strategies changed" if changed_code else "")
     )
     golden_sha, now_sha = report.config_sha256
     facts = [f"golden `{report.golden_path}`: {report.data_note}", f"prices: {report.label}"]
     if golden_sha == now_sha:
         facts.append(f"config: unchanged since the golden (sha256 `{now_sha[:12]}`)")
+    elif not report.config_changes:
+        facts.append(
+            f"config keys unchanged; its sha256 (`{golden_sha[:12]}` → `{now_sha[:12]}`) also "
+            "covers the code of strategies from outside this package"
+        )
     else:
         changes = "; ".join(
             f"`{k}` {format_config_value(a)} → {format_config_value(b)}"
@@ -97,8 +105,25 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
         Heading(text=f"backtest check `{report.name}`", level=2),
         Paragraph(text=f"{verdict} ({moved_metrics} metrics moved)."),
         Bullets(items=tuple(facts)),
-        Heading(text="Metrics", level=3),
     ]
+    if changed_code:
+        blocks += [
+            Heading(text="Strategy code", level=3),
+            Table(
+                header=("strategy", "class", "golden sha256", "now sha256", "status"),
+                rows=tuple(
+                    (
+                        str(r["strategy"]),
+                        f"`{r['class']}`",
+                        f"`{str(r['golden_sha256'])[:12]}`",
+                        f"`{str(r['now_sha256'])[:12]}`",
+                        _SHOWN_STATUS[r["status"]],
+                    )
+                    for r in records(report.code)
+                ),
+            ),
+        ]
+    blocks.append(Heading(text="Metrics", level=3))
     shown = m if all_rows else m[m["status"] != "ok"]
     if shown.empty:
         blocks.append(
@@ -198,4 +223,5 @@ def report_json(report: CheckReport) -> dict[str, Any]:
         "notes": report.notes,
         "metrics": records(report.metrics),
         "weights_moved": records(weights),
+        "code_changed": records(report.code),
     }

@@ -80,6 +80,9 @@ def golden_from_result(result: Any) -> Golden:
             "config",
         )
     }
+    for key in ("signals_sha256", "strategy_code", "python_strategies"):
+        if result.manifest.get(key):  # only when present, so older goldens keep their shape
+            manifest[key] = result.manifest[key]
     manifest["name"] = config.run.name
     manifest["created_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest["panel"] = panel_of(result.prices, config)

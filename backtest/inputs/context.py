@@ -1,4 +1,4 @@
-"""The `Context` of a run: events, the signal known at each determination date, eligibility.
+"""The `Context` of a run: events, the signals known at each determination date, eligibility.
 
 `schedule_context` is the one place a `Context` is built (the single run and every schedule of a
 sweep); `eligibility` is DESIGN section 3's rule. Nothing here reads a price after ``t_d``.
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from backtest.config import Config, Schedule
+from backtest.config import Config, Schedule, SignalConfig
 from backtest.constants import DEFAULT_MIN_HISTORY_DAYS
 from backtest.context import Context
 from backtest.errors import ConfigError
@@ -30,13 +30,17 @@ def schedule_context(
     signal: InferenceSignal,
     prices: pd.DataFrame,
     schedule: Schedule,
+    signals: Mapping[str, InferenceSignal] | None = None,
 ) -> Context:
-    """Return the `Context` under ``schedule``: events, signal at each ``t_d``, eligibility.
+    """Return the `Context` under ``schedule``: events, signals at each ``t_d``, eligibility.
 
     Parameters
     ----------
     prices : DataFrame, shape (n_days, n_tickers)
         Aligned prices including every universe member (other columns are ignored).
+    signals : Mapping[str, InferenceSignal], optional
+        The named signals of ``config.signals`` (same names), each read at every ``t_d`` with
+        its own ``mode``, ``interpolation`` and ``horizon``: ``Context.signals``.
     """
     events = rebalance_events(
         pd.DatetimeIndex(prices.index), schedule, warmup_days=config.data.min_history_days
@@ -52,7 +56,12 @@ def schedule_context(
         interpolation=config.signal.interpolation,
         horizon=config.signal.horizon,
     )
-    share.index = pd.DatetimeIndex(events["effective_date"], name="effective_date")
+    effective = pd.DatetimeIndex(events["effective_date"], name="effective_date")
+    share.index = effective
+    named = {
+        name: _known_at(series, events, config.signals[name], effective, name)
+        for name, series in (signals or {}).items()
+    }
     member_prices = prices[universe.tickers]
     return Context(
         prices=member_prices,
@@ -66,7 +75,25 @@ def schedule_context(
         share=share,
         buckets=universe.buckets,
         exposures=universe.exposures,
+        signals=named,
     )
+
+
+def _known_at(
+    series: InferenceSignal,
+    events: pd.DataFrame,
+    options: SignalConfig,
+    effective: pd.DatetimeIndex,
+    name: str,
+) -> pd.Series:
+    """Return ``series`` as known at each event's ``t_d``, indexed by the effective dates."""
+    values = series.share_at(
+        events["determination_date"],
+        mode=options.mode,
+        interpolation=options.interpolation,
+        horizon=options.horizon,
+    )
+    return pd.Series(values.to_numpy(), index=effective, name=name, dtype=float)
 
 
 def eligibility(

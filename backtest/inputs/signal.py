@@ -1,9 +1,12 @@
-"""The inference signal: vintages of the inference share and its point-in-time evaluation.
+"""Point-in-time signals: vintages of a series (inference share, thesis monitor), read as known.
 
-A signal file has one row per vintage: ``period`` (a year ``2023`` or a quarter ``2023Q4``),
-``share`` (inference share of AI compute, in [0, 1]), ``usable_from`` (the date the figure became
-public), ``kind`` (actual / estimate / forecast / prior) and ``source``. The training-to-inference
-ratio ``(1 - share) / share`` is derived (`training_to_inference`), never stored.
+A signal file has one row per vintage: ``period`` (a year ``2023`` or a quarter ``2023Q4``), the
+figure, ``usable_from`` (the date it became public), ``kind`` (actual / estimate / forecast /
+prior) and ``source``. The figure's column is ``share`` for the inference share (a fraction of AI
+compute, in [0, 1]) or ``value`` for any other series (any finite number: a revenue ratio, the
+log10 of a price); a file has exactly one of the two. The training-to-inference ratio
+``(1 - share) / share`` is derived (`training_to_inference`), never stored. The inference-share
+series ship in ``signals/``, the thesis monitors (``value`` series) in ``monitors/``.
 
 Evaluation at date ``d`` with ``horizon`` h (in periods); ``P = period(d) + h``:
 
@@ -46,6 +49,7 @@ from backtest.parsing import is_path_like, parse_date
 __all__ = [
     "InferenceSignal",
     "SignalKind",
+    "known_monitors",
     "known_series",
     "load_signal",
     "parse_signal",
@@ -53,7 +57,9 @@ __all__ = [
 ]
 
 SignalKind = Literal["actual", "estimate", "forecast", "prior"]
+ValueColumn = Literal["share", "value"]
 _COLUMNS = ("period", "share", "usable_from", "kind", "source")
+_FOLDERS = ("signals", "monitors")
 _PERIOD = re.compile(r"^(\d{4})(?:[Qq]([1-4]))?$")
 
 
@@ -67,23 +73,26 @@ def training_to_inference(share: float | np.ndarray) -> float | np.ndarray:
 
 @dataclass(frozen=True, kw_only=True)
 class InferenceSignal:
-    """A validated table of vintages.
+    """A validated table of vintages (the inference share, or any other point-in-time series).
 
     Attributes
     ----------
     name : str
         Series name (packaged name or file path).
     vintages : DataFrame, shape (n_rows, 5)
-        Columns ``period`` (``pd.Period``, all of one frequency), ``share``, ``usable_from``
-        (``Timestamp``), ``kind``, ``source``; sorted by period then ``usable_from``; unique
-        ``(period, usable_from)``.
+        Columns ``period`` (``pd.Period``, all of one frequency), ``share`` (or ``value``, see
+        ``column``), ``usable_from`` (``Timestamp``), ``kind``, ``source``; sorted by period
+        then ``usable_from``; unique ``(period, usable_from)``.
     sha256 : str
         Hash of the file's bytes, recorded in run manifests.
+    column : {"share", "value"}
+        The figure's column: ``share`` (in [0, 1]) for the inference share, ``value`` otherwise.
     """
 
     name: str
     vintages: pd.DataFrame
     sha256: str
+    column: ValueColumn = "share"
 
     @property
     def frequency(self) -> str:
@@ -98,7 +107,7 @@ class InferenceSignal:
         interpolation: Interpolation = "step",
         horizon: int = 0,
     ) -> pd.Series:
-        """Return the share known at each date (see the module docstring for the rules).
+        """Return the figure known at each date (see the module docstring for the rules).
 
         Parameters
         ----------
@@ -122,7 +131,7 @@ class InferenceSignal:
         targets = days.to_period(freq).asi8 + horizon
         ordinals = np.array([p.ordinal for p in self.vintages["period"]], dtype=np.int64)
         usable = self.vintages["usable_from"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        shares = self.vintages["share"].to_numpy(dtype=float)
+        shares = self.vintages[self.column].to_numpy(dtype=float)
         mids = np.array([_midpoint(p).value for p in self.vintages["period"]], dtype=np.float64)
         shift = horizon * _period_offset(freq)
         values = np.full(len(index), np.nan)
@@ -141,7 +150,7 @@ class InferenceSignal:
             else:
                 when = float((day + shift).value)
                 values[i] = np.interp(when, mids[last], shares[last])
-        return pd.Series(values, index=index, name="share", dtype=float)
+        return pd.Series(values, index=index, name=self.column, dtype=float)
 
     def as_known_at(
         self, date: dt.date | pd.Timestamp | str, *, latest_only: bool = False
@@ -185,18 +194,27 @@ def _period_offset(freq: object) -> pd.DateOffset:
     return pd.DateOffset(months=3) if str(freq).startswith("Q") else pd.DateOffset(years=1)
 
 
-def known_series() -> list[str]:
-    """Names of the packaged signal series."""
-    root = resources.files("backtest.inputs").joinpath("signals")
+def _packaged(folder: str) -> list[str]:
+    root = resources.files("backtest.inputs").joinpath(folder)
     return sorted(p.name[:-4] for p in root.iterdir() if p.name.endswith(".csv"))
+
+
+def known_series() -> list[str]:
+    """Names of the packaged inference-share series (``share`` column, ``signals/``)."""
+    return _packaged("signals")
+
+
+def known_monitors() -> list[str]:
+    """Names of the packaged thesis-monitor series (``value`` column, ``monitors/``)."""
+    return _packaged("monitors")
 
 
 def load_signal(name_or_path: str | Path) -> InferenceSignal:
     """Load and validate a packaged series by name, or a user CSV by path.
 
     A `Path`, or a string that ends in ``.csv`` or contains a path separator, is a file; any
-    other string is the name of a packaged series. A user file in the same shape replaces the
-    packaged series entirely.
+    other string is the name of a packaged series (an inference-share series or a thesis
+    monitor). A user file in the same shape replaces the packaged series entirely.
 
     Raises
     ------
@@ -210,20 +228,22 @@ def load_signal(name_or_path: str | Path) -> InferenceSignal:
         if not path.is_file():
             raise ConfigError(f"signal file `{path}` does not exist")
         return parse_signal(path.read_bytes(), label=str(path))
-    known = known_series()
-    if text not in known:
-        raise ConfigError(
-            f"unknown signal series `{text}`; known: {', '.join(known)} "
-            f"(or the path of a CSV file ending in .csv)"
-        )
-    raw = resources.files("backtest.inputs").joinpath("signals", f"{text}.csv").read_bytes()
-    return parse_signal(raw, label=text)
+    for folder in _FOLDERS:
+        if text in _packaged(folder):
+            raw = resources.files("backtest.inputs").joinpath(folder, f"{text}.csv").read_bytes()
+            return parse_signal(raw, label=text)
+    known = [*known_series(), *known_monitors()]
+    raise ConfigError(
+        f"unknown signal series `{text}`; known: {', '.join(known)} "
+        f"(or the path of a CSV file ending in .csv)"
+    )
 
 
 def parse_signal(raw: bytes, *, label: str) -> InferenceSignal:
     """Validate the bytes of a signal CSV into an `InferenceSignal` named ``label``.
 
-    Columns (any order, header required): ``period, share, usable_from, kind, source``.
+    Columns (any order, header required): ``period, share, usable_from, kind, source``, or the
+    same with ``value`` (any finite number) in place of ``share`` (in [0, 1]).
 
     Raises
     ------
@@ -236,7 +256,9 @@ def parse_signal(raw: bytes, *, label: str) -> InferenceSignal:
         raise ConfigError(f"{label}: signal file must be UTF-8 text ({exc})") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or ())]
-    if sorted(header) != sorted(_COLUMNS) or len(header) != len(_COLUMNS):
+    column: ValueColumn = "value" if "value" in header and "share" not in header else "share"
+    expected = tuple(column if c == "share" else c for c in _COLUMNS)
+    if sorted(header) != sorted(expected) or len(header) != len(expected):
         raise ConfigError(
             f"{label}: signal columns must be {', '.join(_COLUMNS)}, got {', '.join(header)}"
         )
@@ -256,7 +278,7 @@ def parse_signal(raw: bytes, *, label: str) -> InferenceSignal:
                 f"{where}: `period` {row['period']!r} mixes years and quarters; "
                 f"one file uses one frequency"
             )
-        share = _parse_share(row["share"], where)
+        share = _parse_share(row[column], where, column)
         usable_from = _parse_date(row["usable_from"], where)
         kind = (row["kind"] or "").strip()
         if kind not in get_args(SignalKind):
@@ -278,7 +300,7 @@ def parse_signal(raw: bytes, *, label: str) -> InferenceSignal:
         rows.append(
             {
                 "period": period,
-                "share": share,
+                column: share,
                 "usable_from": usable_from,
                 "kind": kind,
                 "source": source,
@@ -286,9 +308,11 @@ def parse_signal(raw: bytes, *, label: str) -> InferenceSignal:
         )
     if not rows:
         raise ConfigError(f"{label}: signal file has no rows")
-    vintages = pd.DataFrame(rows, columns=list(_COLUMNS))
+    vintages = pd.DataFrame(rows, columns=list(expected))
     vintages = vintages.sort_values(["period", "usable_from"], kind="stable").reset_index(drop=True)
-    return InferenceSignal(name=label, vintages=vintages, sha256=hashlib.sha256(raw).hexdigest())
+    return InferenceSignal(
+        name=label, vintages=vintages, sha256=hashlib.sha256(raw).hexdigest(), column=column
+    )
 
 
 def _parse_period(value: str | None, where: str) -> tuple[pd.Period, str]:
@@ -303,11 +327,16 @@ def _parse_period(value: str | None, where: str) -> tuple[pd.Period, str]:
     return pd.Period(year=int(match.group(1)), quarter=int(match.group(2)), freq="Q"), "Q"
 
 
-def _parse_share(value: str | None, where: str) -> float:
+def _parse_share(value: str | None, where: str, column: ValueColumn = "share") -> float:
+    rule = "a number in [0, 1]" if column == "share" else "a finite number"
     try:
         share = float((value or "").strip())
     except ValueError as exc:
-        raise ConfigError(f"{where}: `share` must be a number in [0, 1], got {value!r}") from exc
+        raise ConfigError(f"{where}: `{column}` must be {rule}, got {value!r}") from exc
+    if column == "value":
+        if not math.isfinite(share):
+            raise ConfigError(f"{where}: `value` must be a finite number, got {share!r}")
+        return share
     if not math.isfinite(share) or not 0.0 <= share <= 1.0:
         raise ConfigError(f"{where}: `share` must be in [0, 1], got {share!r}")
     return share

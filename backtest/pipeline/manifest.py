@@ -10,7 +10,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import platform
+import re
 import subprocess
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from backtest.data.validate import AlignmentReport
 from backtest.inputs.signal import InferenceSignal
 from universes import Universe
 
-__all__ = ["base_manifest", "prices_sha256"]
+__all__ = ["base_manifest", "prices_sha256", "with_strategy_code"]
 
 _VERSIONED = (
     "inference-shift",
@@ -84,9 +86,22 @@ def base_manifest(
     alignment: AlignmentReport,
     signal: InferenceSignal,
     outside_window: tuple[str, ...],
+    signals: Mapping[str, InferenceSignal] | None = None,
 ) -> dict[str, Any]:
-    """Return the manifest entries every output of a run carries (hashes, versions, flags)."""
+    """Return the manifest entries every output of a run carries (hashes, versions, flags).
+
+    ``signals_sha256`` (name -> sha256 of the file of each ``[signals.NAME]``) is present when
+    the config declares named signals; ``look_ahead`` is true when any signal is read in
+    hindsight mode.
+    """
     synthetic = bool(provider.synthetic)
+    named = dict(signals or {})
+    extra: dict[str, Any] = (
+        {"signals_sha256": {name: named[name].sha256 for name in sorted(named)}} if named else {}
+    )
+    hindsight = config.signal.mode == "hindsight" or any(
+        s.mode == "hindsight" for s in config.signals.values()
+    )
     return {
         "config": resolved_config(config),
         "config_sha256": config_hash(config),
@@ -94,12 +109,13 @@ def base_manifest(
         "data_provenance": provenance,
         "data_sha256": prices_sha256(prices),
         "signal_sha256": signal.sha256,
+        **extra,
         "versions": _versions(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "buckets": dict(sorted(universe.buckets.items())),
         "members_outside_window": list(outside_window),
         "git_commit": _git_commit(),
-        "look_ahead": config.signal.mode == "hindsight",
+        "look_ahead": hindsight,
         "synthetic": synthetic,
         "label": SYNTHETIC_LABEL if synthetic else "real prices",
         "first_valid": {t: d.isoformat() for t, d in alignment.first_valid.items()},
@@ -111,4 +127,42 @@ def base_manifest(
             }
             for g in alignment.filled_gaps
         ],
+    }
+
+
+def with_strategy_code(
+    manifest: Mapping[str, Any],
+    config: Config,
+    code: Mapping[str, Any],
+    *,
+    python: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return ``manifest`` with the code of the strategies that do not come from this package.
+
+    ``code`` maps a strategy name to the classes of its chain (the scheme and each wrapper's
+    ``inner``) defined outside this package, each ``{"class": "module:qualname", "file": ...,
+    "sha256": ...}`` (`strategies.build.strategy_code`). It is recorded as ``strategy_code``
+    and ``config_sha256`` then covers it (`backtest.config.config_hash`), so a run, a results
+    folder or a golden file names the exact source its numbers came from. ``python`` (name ->
+    ``repr``) lists the strategies given from Python rather than by the config, recorded as
+    ``python_strategies`` and covered by the hash too. Without either the manifest is returned
+    unchanged.
+    """
+    if not code and not python:
+        return dict(manifest)
+    covered: dict[str, Any] = _hashed(code)
+    out = {**manifest, "strategy_code": {name: code[name] for name in sorted(code)}}
+    if python:
+        stable = {name: re.sub(r" at 0x[0-9A-Fa-f]+", "", text) for name, text in python.items()}
+        out["python_strategies"] = stable
+        covered = {"code": covered, "python_strategies": stable}
+    out["config_sha256"] = config_hash(config, code=covered)
+    return out
+
+
+def _hashed(code: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the part of the code records that identifies the code (not the checkout path)."""
+    return {
+        name: [{"class": c["class"], "sha256": c["sha256"]} for c in classes]
+        for name, classes in code.items()
     }

@@ -8,17 +8,21 @@ the config file's folder, like every other path in a config.
 
 from __future__ import annotations
 
+import os
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from backtest.config import Config, resolve_path
+from backtest.config import Config, load_config, resolve_path
 from backtest.context import Context
 from backtest.data.panel import load_panel
 from backtest.data.providers import PriceProvider
 from backtest.data.validate import AlignmentReport
+from backtest.errors import ConfigError
 from backtest.inputs.context import schedule_context
 from backtest.inputs.references import REFERENCE_TICKERS, ReferencePrices, load_references
 from backtest.inputs.signal import InferenceSignal, load_signal
@@ -30,7 +34,9 @@ from universes import Universe, load_universe
 __all__ = [
     "Prepared",
     "config_signal",
+    "config_signals",
     "config_universe",
+    "context_for",
     "prepare",
 ]
 
@@ -46,7 +52,27 @@ def config_universe(config: Config) -> Universe:
 def config_signal(config: Config) -> InferenceSignal:
     """Return the config's signal: a packaged series, or a CSV path relative to the config file."""
     value = config.signal.series
-    return load_signal(resolve_path(value, config.path) if is_path_like(value, ".csv") else value)
+    signal = load_signal(resolve_path(value, config.path) if is_path_like(value, ".csv") else value)
+    if signal.column != "share":
+        raise ConfigError(
+            f"`signal.series` must be an inference-share series (a `share` column), got "
+            f"`{value}` (a `value` series): declare it as [signals.NAME] instead"
+        )
+    return signal
+
+
+def config_signals(config: Config) -> dict[str, InferenceSignal]:
+    """Return the config's named signals (``[signals.NAME]``): packaged names or CSV paths."""
+    loaded = {}
+    for name, options in config.signals.items():
+        value = options.series
+        try:
+            loaded[name] = load_signal(
+                resolve_path(value, config.path) if is_path_like(value, ".csv") else value
+            )
+        except ConfigError as exc:
+            raise ConfigError(f"`signals.{name}.series`: {exc}") from exc
+    return loaded
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +92,8 @@ class Prepared:
     manifest : dict
         What every output of the run records (`backtest.pipeline.manifest.base_manifest`, plus
         ``references`` when they were loaded).
+    signals : Mapping[str, InferenceSignal]
+        The named signals (``[signals.NAME]``) the context reads.
     """
 
     config: Config
@@ -77,6 +105,7 @@ class Prepared:
     outside_window: tuple[str, ...]
     references: ReferencePrices | None
     manifest: dict[str, Any]
+    signals: Mapping[str, InferenceSignal] = field(default_factory=dict)
 
     @property
     def events(self) -> pd.DataFrame:
@@ -96,6 +125,7 @@ def prepare(
     universe = declared.in_window(config.run.start, config.run.end)
     outside = tuple(sorted(set(declared.tickers) - set(universe.tickers)))
     signal = config_signal(config)
+    signals = config_signals(config)
     provider = provider or make_provider(config)
     tickers = sorted(set(universe.tickers) | {config.baseline})
     panel = load_panel(
@@ -110,7 +140,9 @@ def prepare(
         quality=config.data.quality,
     )
     prices, alignment, provenance = panel.prices, panel.alignment, panel.provenance
-    if config.signal.mode == "hindsight":
+    if config.signal.mode == "hindsight" or any(
+        s.mode == "hindsight" for s in config.signals.values()
+    ):
         warnings.warn(
             "signal mode `hindsight` uses figures before they were published: results contain "
             "look-ahead",
@@ -118,7 +150,12 @@ def prepare(
             stacklevel=2,
         )
     context = schedule_context(
-        config=config, universe=universe, signal=signal, prices=prices, schedule=config.schedule
+        config=config,
+        universe=universe,
+        signal=signal,
+        prices=prices,
+        schedule=config.schedule,
+        signals=signals,
     )
     manifest = base_manifest(
         config=config,
@@ -129,6 +166,7 @@ def prepare(
         alignment=alignment,
         signal=signal,
         outside_window=outside,
+        signals=signals,
     )
     loaded = None
     if references:
@@ -153,4 +191,20 @@ def prepare(
         outside_window=outside,
         references=loaded,
         manifest=manifest,
+        signals=signals,
     )
+
+
+def context_for(
+    config: Config | str | os.PathLike[str], *, provider: PriceProvider | None = None
+) -> Context:
+    """Return the `Context` a run of ``config`` gives its strategies (demo market or real data).
+
+    The same object `backtest.run` hands every strategy of the config: the members' prices, the
+    events of its schedule, eligibility, the inference share and every ``[signals.NAME]`` as
+    known at each determination date. ``config`` is a `Config` or the path of a TOML file; no
+    strategy is built and nothing is simulated. Pair it with `backtest.testing.check_strategy`.
+    """
+    if not isinstance(config, Config):
+        config = load_config(Path(config))
+    return prepare(config, provider=provider, references=False).context

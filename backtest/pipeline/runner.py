@@ -15,37 +15,55 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from backtest.config import Config, load_config
 from backtest.constants import BASELINE_COLUMN
-from backtest.context import Context, Strategy, check_weights, trading_dates
+from backtest.context import Context, Strategy
 from backtest.data.providers import PriceProvider
 from backtest.engine.simulation import Simulation, simulate
 from backtest.inputs.references import REFERENCE_PREFIX
 from backtest.metrics import daily_returns, metrics_table
+from backtest.pipeline.manifest import with_strategy_code
 from backtest.pipeline.prepare import Prepared, prepare
 from backtest.pipeline.result import Result
+from backtest.pipeline.targets import run_strategies, strategy_code_of, target_weights
 from strategies import BuyAndHold
-from strategies.build import build_strategy
 
 __all__ = ["Result", "run"]
 
 
 def run(
-    config: Config | str | os.PathLike[str], *, provider: PriceProvider | None = None
+    config: Config | str | os.PathLike[str],
+    *,
+    provider: PriceProvider | None = None,
+    strategies: Mapping[str, Any] | None = None,
 ) -> Result:
     """Run ``config`` (a `Config` or the path of a TOML file) and return its `Result`.
 
-    Nothing is written to disk; `Result.report` writes the run folder.
+    ``strategies`` (name -> any object with ``weights(context)``) run beside the config's own,
+    after them, with the same checks and outputs. The manifest records the source file and
+    sha256 of every strategy class that does not come from this package (``strategy_code``),
+    and ``config_sha256`` covers them. Nothing is written to disk; `Result.report` writes the
+    run folder.
     """
     if not isinstance(config, Config):
         config = load_config(Path(config))
+    built = run_strategies(config, strategies)  # fails before any data is read
     prepared = prepare(config, provider=provider)
-    strategies = {s.name: build_strategy(s) for s in config.strategies}
-    panel, targets = _targets(prepared, strategies)
+    prepared = dataclasses.replace(
+        prepared,
+        manifest=with_strategy_code(
+            prepared.manifest,
+            config,
+            strategy_code_of(built),
+            python={n: repr(s) for n, s in (strategies or {}).items()},
+        ),
+    )
+    panel, targets = _targets(prepared, built)
     simulation = simulate(
         panel,
         targets,
@@ -54,7 +72,7 @@ def run(
         slippage_bps=config.costs.slippage_bps,
         rebalance_band=config.schedule.rebalance_band,
     )
-    names = [*strategies, BASELINE_COLUMN]
+    names = [*built, BASELINE_COLUMN]
     references = [n for n in targets if n not in names]
     equity = simulation.equity[names].rename_axis(index="date")
     reference_equity = simulation.equity[references].rename_axis(index="date")
@@ -111,8 +129,7 @@ def _targets(
     }
     targets: dict[str, pd.DataFrame] = {}
     for name, (strategy, seen) in variants.items():
-        weights = strategy.weights(seen)
-        check_weights(weights, columns=seen.tickers, index=trading_dates(strategy, seen), name=name)
+        weights = target_weights(strategy, seen, name=name, config=prepared.config)
         targets[name] = weights.reindex(columns=panel.columns, fill_value=0.0)
     return panel, targets
 

@@ -3,7 +3,7 @@
 A sweep varies one strategy ``kind`` (a registry name) and the schedule and cost settings::
 
     [sweep]
-    kind = "linear_tilt"          # strategy registry kind
+    kind = "linear_tilt"          # strategy registry kind, or "module:Class" (your own)
     samples = 1                   # random draws per grid point (needs [sweep.random])
     seed = 7                      # seeds the random draws
     chunk_size = 500              # variants per executor task
@@ -27,11 +27,10 @@ Variant order is the grid's row-major product (first axis slowest), then the dra
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backtest.config import resolve_path
 from backtest.errors import ConfigError
 from backtest.metrics import METRIC_NAMES
 
@@ -153,8 +153,14 @@ def _random_axis(name: str, value: Any, where: str) -> Mapping[str, Any]:
     )
 
 
-def parse_sweep(raw: Mapping[str, Any], path: str = "<inline>") -> SweepSpec:
-    """Validate a ``[sweep]`` mapping (as read from TOML) into a `SweepSpec`."""
+def parse_sweep(
+    raw: Mapping[str, Any], path: str = "<inline>", *, search: Sequence[Path] = ()
+) -> SweepSpec:
+    """Validate a ``[sweep]`` mapping (as read from TOML) into a `SweepSpec`.
+
+    ``kind`` is a registry name or ``"module:Class"`` (`strategies.build.strategy_class`; its
+    module is looked for in ``search`` first, the config's ``strategy_paths``).
+    """
     for key in raw:
         if key not in _SWEEP_KEYS:
             raise ConfigError(
@@ -163,13 +169,12 @@ def parse_sweep(raw: Mapping[str, Any], path: str = "<inline>") -> SweepSpec:
     kind = raw.get("kind")
     if not isinstance(kind, str) or not kind:
         raise ConfigError(f"{path}: `sweep.kind` must be a strategy kind, got {kind!r}")
-    from strategies import REGISTRY
+    from strategies.build import parameters_of, strategy_class
 
-    if kind not in REGISTRY:
-        raise ConfigError(
-            f"{path}: `sweep.kind` {kind!r} is unknown; known: {', '.join(sorted(REGISTRY))}"
-        )
-    strategy_fields = {f.name for f in dataclasses.fields(REGISTRY[kind])}
+    try:
+        strategy_fields = set(parameters_of(strategy_class(kind, search=search)))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: `sweep.kind`: {exc}") from exc
     allowed = strategy_fields | set(SCHEDULE_PARAMS) | set(COST_PARAMS) | set(WRAPPER_PARAMS)
     tables: dict[str, Mapping[str, Any]] = {}
     for name in ("fixed", "grid", "random"):
@@ -222,7 +227,13 @@ def load_sweep(path: str | Path) -> SweepSpec:
     table = raw.get("sweep")
     if not isinstance(table, Mapping):
         raise ConfigError(f"{path}: a sweep needs a [sweep] table")
-    return parse_sweep(table, str(path))
+    folders = raw.get("strategy_paths", [])
+    search = [
+        resolve_path(f, str(path))
+        for f in (folders if isinstance(folders, list) else [])
+        if isinstance(f, str)
+    ]
+    return parse_sweep(table, str(path), search=search)
 
 
 def expand_variants(spec: SweepSpec) -> pd.DataFrame:

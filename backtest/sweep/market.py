@@ -9,7 +9,8 @@ values and eligibility from the same `backtest.inputs.context.schedule_context`.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -41,6 +42,8 @@ class Market:
     buckets, exposures : dict
     manifest : dict
         The base manifest (hashes, versions, label, look-ahead flag).
+    signals : Mapping[str, InferenceSignal]
+        The named signals (``[signals.NAME]``) every schedule's context reads.
     """
 
     config: Config
@@ -51,6 +54,7 @@ class Market:
     buckets: dict[str, str]
     exposures: dict[str, float]
     manifest: dict[str, Any]
+    signals: Mapping[str, InferenceSignal] = field(default_factory=dict)
 
 
 def load_market(config: Config) -> Market:
@@ -66,6 +70,7 @@ def load_market(config: Config) -> Market:
         buckets=dict(universe.buckets),
         exposures=dict(universe.exposures),
         manifest=prepared.manifest,
+        signals=prepared.signals,
     )
 
 
@@ -77,4 +82,5 @@ def schedule_context(market: Market, schedule: Schedule) -> Context:
         signal=market.signal,
         prices=market.prices,
         schedule=schedule,
+        signals=market.signals,
     )

@@ -605,3 +605,57 @@ def test_bad_strategy_parameter_fails_before_any_run_naming_the_file(
         assert err.startswith(f"error: {bad}: strategy `proportional`"), err
         assert "unknown parameter `edge_fractoin`" in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "g.json").exists()
+
+
+# --- issue 13: infeasible caps found early and named; every default shown ---
+
+INFEASIBLE = """
+universe = "compute_layer"
+[run]
+name = "k4cap"
+start = 2015-01-02
+end = 2016-06-30
+[data]
+source = "demo"
+[[strategies]]
+name = "linear_tilt_k4"
+kind = "linear_tilt"
+strength = 4.0
+constraints = [{ kind = "capped", max_weight = 0.25 }]
+"""
+
+
+def test_an_infeasible_cap_is_found_by_validate_data_naming_strategy_and_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "k4cap.toml"
+    path.write_text(INFEASIBLE, encoding="utf-8")
+    assert main(["config", "validate", str(path)]) == 0  # no data read: it cannot know
+    capsys.readouterr()
+    assert main(["config", "validate", str(path), "--data"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: strategy `linear_tilt_k4`: `max_weight` 0.25 cannot be")
+    assert "3 names hold weight 1, and 3 x 0.25 = 0.75 < 1" in err and err.count("\n") == 1
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert f"error: {path}: strategy `linear_tilt_k4`" in capsys.readouterr().err
+    path.write_text(INFEASIBLE.replace("0.25 }", '0.25, overflow = "spread" }'))
+    assert main(["config", "validate", str(path), "--data", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["events"]["linear_tilt_k4"] == 17
+
+
+def test_config_show_lists_every_strategy_default(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "show", str(REPO / "configs" / "demo.toml")]) == 0
+    text = capsys.readouterr().out
+    for line in (
+        '# default: within = "equal"',
+        "# default: lookback_days = 63",
+        '# default: empty_bucket = "redistribute"',
+        '# default: signal = "inference_share"',
+        '# default: constraints[1].overflow = "raise"',
+        "[signals.asic_adoption]",
+    ):
+        assert line in text, line
+    assert main(["config", "show", str(REPO / "configs" / "demo.toml"), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["strategy_defaults"]["proportional"]["within"] == "equal"

@@ -456,6 +456,9 @@ def test_cli_list(capsys: pytest.CaptureFixture[str]) -> None:
         "default": "22",
         "fast_shift": "13",
         "slow_shift": "13",
+        "asic_adoption": "9",
+        "inference_cost": "7",
+        "inference_cost_strict": "7",
     }
 
 
@@ -506,3 +509,73 @@ def test_cli_show_bad_input(
 ) -> None:
     assert _cli(["signal", "show", *argv]) == 2
     assert match in capsys.readouterr().err
+
+
+# --- thesis monitors: `value` series, packaged, as named signals ---
+
+
+def _monitor_reference(name: str) -> pd.DataFrame:
+    from tests.conftest import REPO
+
+    path = REPO.parent / "shared" / "reference" / "thesis_monitors" / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    return pd.read_csv(path)
+
+
+def test_asic_adoption_is_broadcom_ai_over_nvidia_dc_usable_the_day_after_the_later_release() -> (
+    None
+):
+    from backtest.inputs.signal import known_monitors
+
+    assert {"asic_adoption", "inference_cost", "inference_cost_strict"} <= set(known_monitors())
+    series = load_signal("asic_adoption")
+    assert series.column == "value"
+    avgo = _monitor_reference("avgo_ai_revenue.csv")
+    nvda = _monitor_reference("nvda_dc_revenue.csv")
+    avgo = avgo[avgo["series_id"] == "AVGO_AI_REV"].reset_index(drop=True)
+    nvda = nvda[nvda["series_id"] == "NVDA_DC_REV"]
+    nvda = nvda[nvda["period"].between("FY2024Q4", "FY2026Q4")].reset_index(drop=True)
+    vintages = series.vintages
+    # the post-break quarter (NVIDIA's new segments from FY2027 Q1) is left out
+    assert len(vintages) == 9 == len(nvda) == len(avgo) - 1
+    for row, (_, a), (_, n) in zip(
+        vintages.itertuples(), avgo.iterrows(), nvda.iterrows(), strict=False
+    ):
+        assert row.value == pytest.approx(a["value"] / n["value"], abs=5e-7)
+        later = max(pd.Timestamp(a["usable_from"]), pd.Timestamp(n["usable_from"]))
+        assert row.usable_from == later + pd.offsets.BDay(1)  # none of them before a holiday
+    assert vintages["usable_from"].iloc[0] == pd.Timestamp("2024-03-08")
+
+
+def test_inference_cost_is_log10_of_the_cheapest_price_with_a_strict_twin() -> None:
+    epoch = _monitor_reference("llm_price_threshold_epoch.csv")
+    rows = epoch[epoch["series_id"] == "LLM_PRICE_MMLU_GE_64.8_GPT35"].reset_index(drop=True)
+    release, strict = load_signal("inference_cost").vintages, load_signal("inference_cost_strict")
+    np.testing.assert_allclose(10 ** release["value"].to_numpy(), rows["value"], rtol=1e-11)
+    assert (release["usable_from"] > pd.to_datetime(rows["usable_from"])).all()
+    assert (strict.vintages["usable_from"] == pd.Timestamp("2025-03-13")).all()
+    assert np.isnan(strict.share_at(["2025-03-12"]).iloc[0])
+    assert strict.share_at(["2025-03-13"]).iloc[0] == pytest.approx(np.log10(0.07))
+
+
+def test_a_value_column_takes_any_finite_number_and_names_its_column_in_errors() -> None:
+    good = b"period,value,usable_from,kind,source\n2024Q1,-1.5,2024-05-01,actual,x\n"
+    assert parse_signal(good, label="v.csv").share_at(["2024-06-01"]).iloc[0] == -1.5
+    bad = good.replace(b"-1.5", b"inf")
+    with pytest.raises(ConfigError, match=r"v\.csv: row 2: `value` must be a finite number"):
+        parse_signal(bad, label="v.csv")
+
+
+def test_named_signals_in_a_config_and_the_share_table_refusing_a_value_series() -> None:
+    from backtest.config import parse_config
+    from backtest.pipeline.prepare import config_signal
+
+    with pytest.raises(ConfigError, match=r"`signal.series` must be an inference-share series"):
+        config_signal(parse_config({"signal": {"series": "asic_adoption"}}))
+    with pytest.raises(ConfigError, match=r"`signals.x.series` is required"):
+        parse_config({"signals": {"x": {"mode": "hindsight"}}})
+    with pytest.raises(ConfigError, match=r"not `inference_share`"):
+        parse_config({"signals": {"inference_share": {"series": "default"}}})
+    with pytest.raises(ConfigError, match=r"`signals.a.horizon` must be >= 0"):
+        parse_config({"signals": {"a": {"series": "asic_adoption", "horizon": -1}}})

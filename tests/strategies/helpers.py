@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from backtest import testing
 from backtest.config import Schedule
 from backtest.context import Context
 from backtest.inputs.context import eligibility
@@ -61,7 +63,8 @@ def panel_context(seed: int = 11, *, n_days: int = 520) -> Context:
     """18 tickers like the real universe (3 gpu, 7 asic, 8 edge), seeded prices, monthly events.
 
     Two names list late (E7 after 200 days, A6 after 300) and one leaves the universe (E6 from
-    day 400), so eligibility changes over time; the share moves between 0.3 and 0.6.
+    day 400), so eligibility changes over time; the share moves between 0.3 and 0.6. One named
+    signal, ``asic_adoption``, is unknown for the first 6 events and then moves around 0.12.
     """
     rng = np.random.default_rng(seed)
     dates = pd.bdate_range("2020-01-01", periods=n_days, name="date")
@@ -81,6 +84,8 @@ def panel_context(seed: int = 11, *, n_days: int = 520) -> Context:
     exposures = {
         t: round(float(x), 3) for t, x in zip(PANEL_TICKERS, rng.uniform(0.1, 1.0, 18), strict=True)
     }
+    adoption = 0.12 + 0.02 * np.sin(np.arange(len(idx)) / 3.0)
+    adoption[:6] = np.nan
     return Context(
         prices=prices,
         events=events,
@@ -88,20 +93,13 @@ def panel_context(seed: int = 11, *, n_days: int = 520) -> Context:
         share=share,
         buckets=PANEL_BUCKETS,
         exposures=exposures,
+        signals={"asic_adoption": pd.Series(adoption, index=idx, name="asic_adoption")},
     )
 
 
 def truncated(context: Context, k: int) -> Context:
     """The context as known at event ``k``'s determination date: later rows removed."""
-    det_row = int(context.events["determination_row"].iloc[k])
-    return Context(
-        prices=context.prices.iloc[: det_row + 1].copy(),
-        events=context.events.iloc[: k + 1].copy(),
-        eligible=context.eligible.iloc[: k + 1].copy(),
-        share=context.share.iloc[: k + 1].copy(),
-        buckets=context.buckets,
-        exposures=context.exposures,
-    )
+    return testing.truncated(context, k)
 
 
 def perturbed(context: Context, k: int, seed: int = 0) -> Context:
@@ -111,25 +109,13 @@ def perturbed(context: Context, k: int, seed: int = 0) -> Context:
     prices = context.prices.copy()
     tail = prices.iloc[det_row + 1 :]
     prices.iloc[det_row + 1 :] = tail * rng.uniform(0.5, 2.0, size=tail.shape)
-    return Context(
-        prices=prices,
-        events=context.events,
-        eligible=context.eligible,
-        share=context.share,
-        buckets=context.buckets,
-        exposures=context.exposures,
-    )
+    return dataclasses.replace(context, prices=prices)
 
 
 def permuted(context: Context, order: Sequence[str]) -> Context:
     """The same context with the ticker columns in ``order``."""
-    return Context(
-        prices=context.prices[list(order)],
-        events=context.events,
-        eligible=context.eligible[list(order)],
-        share=context.share,
-        buckets=context.buckets,
-        exposures=context.exposures,
+    return dataclasses.replace(
+        context, prices=context.prices[list(order)], eligible=context.eligible[list(order)]
     )
 
 

@@ -44,12 +44,12 @@ def test_plain_kind_with_parameters() -> None:
         (
             _spec("tilted"),
             r"strategy `tilt`: unknown `kind` 'tilted'; known: equal_weight, linear_tilt, "
-            r"nvda_only, proportional, static",
+            r"nvda_only, proportional, signal_blend, static \(or `module:Class`",
         ),
         (
             _spec("proportional", edge=0.2),
             r"strategy `tilt` \(proportional\): unknown parameter `edge`; allowed: "
-            r"edge_fraction, within, lookback_days, empty_bucket",
+            r"edge_fraction, signal, neutral_share, within, lookback_days, empty_bucket",
         ),
         (
             _spec("proportional", inner={"kind": "static"}),

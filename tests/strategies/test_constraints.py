@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from backtest.errors import ConfigError
@@ -131,3 +132,88 @@ def test_bounded_rescale_kernel() -> None:
     # scaling up: (0.1, 0.1, 0.2) -> c = ... with edge capped at 0.3: 0.2 c + 0.3 = 1 -> c = 3.5
     out = bounded_rescale(np.array([0.1, 0.1, 0.2]), np.zeros(3), np.array([1.0, 1.0, 0.3]))
     np.testing.assert_allclose(out, [0.35, 0.35, 0.3], atol=1e-15)
+
+
+# --- what a cap cannot place: raise (default), cash, or spread over the other eligible names ---
+
+
+def _gpu_only(eligible_rows: list[list[bool]] | None = None) -> Capped:
+    from strategies import StaticBuckets
+
+    return Capped(inner=StaticBuckets(gpu=1.0, asic=0.0, edge=0.0), max_weight=0.25)
+
+
+def test_an_infeasible_cap_raises_with_the_numbers_and_the_choices() -> None:
+    from tests.strategies.helpers import hand_context
+
+    with pytest.raises(
+        ConfigError,
+        match=r"`max_weight` 0.25 cannot be met on the event of .*: 2 names hold weight 1, and "
+        r'2 x 0.25 = 0.5 < 1; set `overflow = "cash"`',
+    ):
+        _gpu_only().weights(hand_context())
+
+
+@pytest.mark.parametrize(
+    ("overflow", "expected"),
+    [
+        ("cash", {"G1": 0.25, "G2": 0.25, "A1": 0.0, "A2": 0.0, "E1": 0.0}),
+        ("spread", {"G1": 0.25, "G2": 0.25, "A1": 0.25, "A2": 0.25, "E1": 0.0}),
+    ],
+)
+def test_overflow_leaves_the_rest_in_cash_or_spreads_it(
+    overflow: str, expected: dict[str, float]
+) -> None:
+    """Hand numbers: 2 GPU names hold 1; the cap 0.25 places 0.5. `spread` gives the other 0.5
+    equally to the 3 eligible names holding nothing (E1 is not eligible): 0.25 each would be
+    0.1667; with E1 out, A1 and A2 take 0.25 each."""
+    import dataclasses
+
+    from tests.strategies.helpers import hand_context
+
+    context = hand_context(eligible_rows=[[True, True, False, True, True]])
+    weights = dataclasses.replace(_gpu_only(), overflow=overflow).weights(context)  # type: ignore[arg-type]
+    assert weights.iloc[0].to_dict() == pytest.approx(expected, abs=1e-15)
+
+
+def test_spread_holds_in_cash_what_even_the_other_members_cannot_take() -> None:
+    import dataclasses
+
+    from tests.strategies.helpers import hand_context
+
+    context = hand_context(eligible_rows=[[True, False, False, True, True]])
+    capped = dataclasses.replace(_gpu_only(), max_weight=0.2, overflow="spread")
+    weights = capped.weights(context).iloc[0]
+    assert weights.to_dict() == pytest.approx(
+        {"G1": 0.2, "G2": 0.2, "A1": 0.2, "A2": 0.0, "E1": 0.0}, abs=1e-15
+    )
+
+
+def test_overflow_changes_nothing_where_the_cap_can_be_met() -> None:
+    import dataclasses
+
+    from strategies import LinearTilt
+    from tests.strategies.helpers import panel_context
+
+    context = panel_context()
+    base = Capped(inner=LinearTilt(strength=3.0), max_weight=0.1)
+    for overflow in ("cash", "spread"):
+        pd.testing.assert_frame_equal(
+            dataclasses.replace(base, overflow=overflow).weights(context),  # type: ignore[arg-type]
+            base.weights(context),
+            check_exact=True,
+        )
+
+
+def test_the_25_50_rule_takes_the_same_choices() -> None:
+    from strategies import Diversified2550, StaticBuckets
+    from tests.strategies.helpers import hand_context
+
+    inner = StaticBuckets(gpu=1.0, asic=0.0, edge=0.0)
+    context = hand_context()
+    with pytest.raises(ConfigError, match=r"cannot be met .*; set `overflow"):
+        Diversified2550(inner=inner).weights(context)
+    cash = Diversified2550(inner=inner, overflow="cash").weights(context).iloc[0]
+    assert cash.sum() == pytest.approx(0.5) and cash.max() == pytest.approx(0.25)
+    spread = Diversified2550(inner=inner, overflow="spread").weights(context).iloc[0]
+    assert spread.max() <= 0.25 + 1e-15 and spread.sum() > cash.sum()

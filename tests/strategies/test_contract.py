@@ -18,6 +18,7 @@ import pytest
 from backtest.config import StrategySpec
 from backtest.context import Context
 from backtest.errors import ConfigError
+from backtest.testing import check_strategy
 from strategies import (
     CONSTRAINTS,
     REGISTRY,
@@ -29,6 +30,7 @@ from strategies import (
     MinWeight,
     NvdaOnly,
     ProportionalTilt,
+    SignalBlend,
     StaticBuckets,
 )
 from strategies.build import build_strategy
@@ -40,11 +42,16 @@ EXAMPLES: dict[str, Any] = {
     "static_inverse_volatility": StaticBuckets(within="inverse_volatility", lookback_days=42),
     "proportional": ProportionalTilt(edge_fraction=0.3),
     "proportional_exposure": ProportionalTilt(within="exposure"),
+    "proportional_on_asic": ProportionalTilt(signal="asic_adoption", neutral_share=0.3),
     "linear_tilt": LinearTilt(strength=3.0),
+    "linear_tilt_on_asic": LinearTilt(signal="asic_adoption", neutral_share=0.12, strength=8.0),
     "linear_tilt_bounded": LinearTilt(
         strength=4.0, bounds={"gpu": [0.2, 0.7], "edge": [0.05, 0.3]}, within="inverse_volatility"
     ),
     "nvda_only": NvdaOnly(ticker="G0"),
+    "signal_blend": SignalBlend(
+        signals={"inference_share": 1.0, "asic_adoption": -0.5}, strength=0.15, min_events=3
+    ),
     "capped": Capped(inner=LinearTilt(strength=3.0), max_weight=0.1),
     "bucket_bounds": BucketBounds(inner=ProportionalTilt(), bounds={"gpu": [0.5, 0.55]}),
     "diversified_2550": Diversified2550(inner=ProportionalTilt(within="exposure")),
@@ -61,6 +68,13 @@ def context() -> Context:
 def test_examples_cover_every_registration() -> None:
     covered = {name for name in EXAMPLES for kind in (*REGISTRY, *CONSTRAINTS) if name == kind}
     assert covered == set(REGISTRY) | set(CONSTRAINTS)
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_every_example_passes_the_test_kit(name: str, context: Context) -> None:
+    """`backtest.testing.check_strategy` is this suite, as authors of new strategies get it."""
+    weights = check_strategy(EXAMPLES[name], context)
+    pd.testing.assert_frame_equal(weights, EXAMPLES[name].weights(context))
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -85,6 +99,10 @@ def test_deterministic_and_pure(name: str, context: Context) -> None:
     pd.testing.assert_frame_equal(context.events, before.events, check_exact=True)
     pd.testing.assert_frame_equal(context.eligible, before.eligible, check_exact=True)
     pd.testing.assert_series_equal(context.share, before.share, check_exact=True)
+    for signal in context.signals:
+        pd.testing.assert_series_equal(
+            context.signals[signal], before.signals[signal], check_exact=True
+        )
     assert dict(context.buckets) == dict(before.buckets)
     assert dict(context.exposures) == dict(before.exposures)
 
@@ -123,6 +141,7 @@ BAD_PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "proportional": ({"edge_fraction": -0.1}, r"`edge_fraction` must be a number in \[0, 1\]"),
     "linear_tilt": ({"direction": {"gpu": -1, "asic": 0.5}}, r"`direction` must sum to 0"),
     "nvda_only": ({"ticker": ""}, r"`ticker` must be a non-empty string, got ''"),
+    "signal_blend": ({"signals": {"asic_adoption": 0.0}}, r"`signals` weights must not all be 0"),
     "capped": ({"max_weight": 0.0}, r"`max_weight` must be a number in \(0, 1\], got 0.0"),
     "bucket_bounds": (
         {"bounds": {"gpu": [0.6, 1.0], "asic": [0.5, 1.0]}},
@@ -186,3 +205,5 @@ def test_the_look_ahead_check_catches_a_peeking_strategy(context: Context) -> No
     """The no-look-ahead test above has power: a strategy reading t_e's prices fails it."""
     with pytest.raises(AssertionError, match="not equal"):
         _assert_no_look_ahead(_Peeking(), context, 7)
+    with pytest.raises(AssertionError, match=r"^look-ahead: `_Peeking` reads the future: its "):
+        check_strategy(_Peeking(), context)

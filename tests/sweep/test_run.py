@@ -76,7 +76,7 @@ def test_chunking_does_not_change_results(demo_sweep) -> None:  # type: ignore[n
 
 
 def test_bad_sweep_tables_raise() -> None:
-    with pytest.raises(ConfigError, match=re.escape("`sweep.kind` 'nope' is unknown")):
+    with pytest.raises(ConfigError, match=re.escape("`sweep.kind`: unknown `kind` 'nope'")):
         parse_sweep({"kind": "nope"})
     with pytest.raises(
         ConfigError, match=re.escape("`sweep.grid.bogus` is not a parameter of `linear_tilt`")

@@ -687,6 +687,24 @@ CASES: tuple[BadInput, ...] = (
         match=r"`edge_fraction` must be a number in \[0, 1\].*1\.5",
     ),
     BadInput(
+        key="config-user-strategy-no-module",
+        area="config",
+        what='strategy `kind = "nosuchmodule:Momentum"` (not importable)',
+        prepare=_config('kind = "linear_tilt"\nstrength = 1.0', 'kind = "nosuchmodule:Momentum"'),
+        match=r"cannot import module `nosuchmodule` for kind `nosuchmodule:Momentum`: no such",
+    ),
+    BadInput(
+        key="config-user-strategy-bad-param",
+        area="config",
+        what="a user class given a parameter it does not take",
+        prepare=_config(
+            'kind = "linear_tilt"\nstrength = 1.0',
+            'kind = "strategies.equal_weight:EqualWeight"\nstrength = 1.0',
+        ),
+        match=r"\(strategies\.equal_weight:EqualWeight\): unknown parameter `strength`; "
+        r"allowed: none",
+    ),
+    BadInput(
         key="config-unknown-constraint",
         area="config",
         what='constraint `kind = "cap"`',

@@ -50,6 +50,20 @@ CANARY_SPECS: tuple[StrategySpec, ...] = (
     ),
     StrategySpec(name="nvda_only", kind="nvda_only"),
     StrategySpec(
+        name="signal_blend",
+        kind="signal_blend",
+        params={
+            "signals": {"inference_share": 1.0, "asic_adoption": 1.0, "inference_cost": -1.0},
+            "strength": 0.15,
+            "min_events": 3,
+        },
+    ),
+    StrategySpec(
+        name="linear_tilt_on_cost",
+        kind="linear_tilt",
+        params={"signal": "inference_cost", "neutral_share": 0.0, "strength": -0.1},
+    ),
+    StrategySpec(
         name="capped",
         kind="linear_tilt",
         params={"strength": 3.0, "constraints": [{"kind": "capped", "max_weight": 0.1}]},
@@ -88,18 +102,29 @@ def demo_config(
     signal: dict[str, Any] | None = None,
     universe: str = "compute_layer",
     name: str = "trust",
+    signals: dict[str, Any] | None = None,
 ) -> Config:
-    """A demo-market config over ``[start, end]`` running ``strategies``."""
+    """A demo-market config over ``[start, end]`` running ``strategies``.
+
+    ``signals`` are its ``[signals.NAME]`` tables (default: the packaged `NAMED_SIGNALS`).
+    """
     raw: dict[str, Any] = {
         "universe": universe,
         "run": {"name": name, "start": start, "end": end},
         "data": {"source": "demo"},
         "schedule": schedule or {},
         "signal": signal or {},
+        "signals": NAMED_SIGNALS if signals is None else signals,
     }
     config = parse_config(raw)
     return dataclasses.replace(config, strategies=tuple(strategies))
 
+
+NAMED_SIGNALS: dict[str, Any] = {
+    "asic_adoption": {"series": "asic_adoption"},
+    "inference_cost": {"series": "inference_cost"},
+}
+"""The named signals of the trust configs: the two packaged thesis monitors."""
 
 Perturbation = Literal["noise", "crash", "spike"]
 
@@ -136,17 +161,18 @@ class PerturbedProvider:
         return LoadedPrices(prices=panel)
 
 
-def default_signal_rows() -> list[dict[str, str]]:
-    """Rows of the packaged ``default`` signal series."""
-    raw = resources.files("backtest.inputs").joinpath("signals", "default.csv").read_text("utf-8")
+def default_signal_rows(folder: str = "signals", name: str = "default") -> list[dict[str, str]]:
+    """Rows of a packaged signal series (the inference share's ``default`` unless named)."""
+    raw = resources.files("backtest.inputs").joinpath(folder, f"{name}.csv").read_text("utf-8")
     return list(csv.DictReader(io.StringIO(raw)))
 
 
 def write_signal(path: Path, rows: Sequence[dict[str, str]]) -> Path:
-    """Write a signal CSV with the standard columns."""
+    """Write a signal CSV with the standard columns (``value`` in place of ``share`` if so)."""
     out = io.StringIO()
+    figure = "value" if rows and "value" in rows[0] else "share"
     writer = csv.DictWriter(
-        out, fieldnames=["period", "share", "usable_from", "kind", "source"], lineterminator="\n"
+        out, fieldnames=["period", figure, "usable_from", "kind", "source"], lineterminator="\n"
     )
     writer.writeheader()
     writer.writerows(rows)
@@ -162,13 +188,14 @@ def rewritten_after(rows: Sequence[dict[str, str]], after: dt.date) -> list[dict
     ``after``: a late restatement a point-in-time run must not see before it is published.
     Moves stay small so every strategy's constraints remain feasible.
     """
+    column = "value" if rows and "value" in rows[0] else "share"
     changed = []
     first: dict[str, float] = {}
     for row in rows:
-        share = float(row["share"])
+        share = float(row[column])
         first.setdefault(row["period"], share)
         if dt.date.fromisoformat(row["usable_from"]) > after:
-            row = {**row, "share": f"{share + (0.04 if share < 0.5 else -0.04):.6f}"}
+            row = {**row, column: f"{share + (0.04 if share < 0.5 else -0.04):.6f}"}
         changed.append(row)
     published = (after + dt.timedelta(days=1)).isoformat()
     taken = {(r["period"], r["usable_from"]) for r in rows}
@@ -177,7 +204,7 @@ def rewritten_after(rows: Sequence[dict[str, str]], after: dt.date) -> list[dict
             changed.append(
                 {
                     "period": period,
-                    "share": f"{share + 0.03:.6f}",
+                    column: f"{share + 0.03:.6f}",
                     "usable_from": published,
                     "kind": "estimate",
                     "source": "canary: late restatement",

@@ -4,8 +4,9 @@ Every strategy of `helpers.CANARY_SPECS` (one per example of the strategy contra
 every `strategies.REGISTRY` and `strategies.CONSTRAINTS` kind) runs through the real pipeline,
 `backtest.pipeline.runner.run(config, provider=...)`, once on the demo market and once on a copy
 whose prices strictly after a date X are changed (random noise, a 95 % crash, a 10x one-day spike),
-and/or with a signal CSV whose vintages published after X are changed and whose old periods get
-late restatements published the day after X. Every target weight with a determination date
+and/or with signal CSVs (the inference share and every named signal of ``[signals.NAME]``) whose
+vintages published after X are changed and whose old periods get late restatements published
+the day after X. Every target weight with a determination date
 <= X, and every equity value on a day <= X, must be bit-for-bit the same.
 
 X is chosen to be a determination date (the next effective date is the first perturbed day: the
@@ -113,13 +114,30 @@ def _run_pair(
     base = _base_run(config)
     changed = config
     if signal:
-        rows = rewritten_after(default_signal_rows(), x.date())
-        path = write_signal(tmp / "signal.csv", rows)
-        changed = dataclasses.replace(
-            config, signal=dataclasses.replace(config.signal, series=str(path))
-        )
+        changed = _rewritten_signals(config, x, tmp)
     provider = None if how is None else PerturbedProvider(after=x, how=how, seed=3)  # type: ignore[arg-type]
     return base, run(changed, provider=provider)
+
+
+def _rewritten_signals(config: Config, x: pd.Timestamp, tmp: Path) -> Config:
+    """``config`` with every signal (the share and each named one) rewritten after X."""
+    rows = rewritten_after(default_signal_rows(), x.date())
+    path = write_signal(tmp / "signal.csv", rows)
+    named = {
+        name: dataclasses.replace(
+            options,
+            series=str(
+                write_signal(
+                    tmp / f"{name}.csv",
+                    rewritten_after(default_signal_rows("monitors", options.series), x.date()),
+                )
+            ),
+        )
+        for name, options in config.signals.items()
+    }
+    return dataclasses.replace(
+        config, signal=dataclasses.replace(config.signal, series=str(path)), signals=named
+    )
 
 
 def test_canary_specs_cover_every_registration() -> None:
@@ -147,6 +165,33 @@ def test_the_future_does_not_move_the_past(case: str, tmp_path: Path) -> None:
         assert not np.array_equal(
             base.share[base.share.index > x], changed.share[changed.share.index > x]
         )
+
+
+def test_two_named_signals_are_hashed_and_their_future_does_not_move_the_past(
+    tmp_path: Path,
+) -> None:
+    """Both named signals' sha256 are in the manifest; rewriting every later vintage of every
+    signal leaves each weight determined up to X bit for bit, while the signals did move."""
+    import backtest
+
+    config = demo_config(start="2022-01-03", end="2025-12-31")
+    x = pd.Timestamp("2024-06-28")
+    base = _base_run(config)
+    changed_config = _rewritten_signals(config, x, tmp_path)
+    changed = run(changed_config)
+    hashes = base.manifest["signals_sha256"]
+    assert set(hashes) == {"asic_adoption", "inference_cost"}
+    assert all(hashes[n] != changed.manifest["signals_sha256"][n] for n in hashes)
+    assert differences_up_to(base, changed, x) == []
+    before, after = backtest.context_for(config), backtest.context_for(changed_config)
+    for name in hashes:
+        late = before.signals[name].index > x
+        assert not np.array_equal(before.signals[name][late], after.signals[name][late]), name
+    blend = base.weights["strategy"] == "signal_blend"
+    later = blend & (base.weights["determination_date"] > x)
+    assert not np.array_equal(
+        base.weights.loc[later, "weight"], changed.weights.loc[later, "weight"]
+    )
 
 
 def test_an_event_determined_on_x_keeps_its_weights_though_it_trades_after_x() -> None:

@@ -1,0 +1,1 @@
+"""Packaged thesis-monitor series (``value`` CSV data files; README "Thesis monitors")."""
