@@ -156,7 +156,8 @@ def load_usd_prices(
         )
     raw = raw.drop(columns=[c for c in fx_series if c in raw.columns])
     # a ticker the provider was allowed to miss stays as an all-NaN column (listed in provenance)
-    return raw.loc[pd.Timestamp(start) :].reindex(columns=sorted(set(tickers)))
+    # a mask, not a slice: an unsorted panel reaches validation, which names the bad dates
+    return raw.loc[raw.index >= pd.Timestamp(start)].reindex(columns=sorted(set(tickers)))
 
 
 def data_provenance(provider: PriceProvider) -> dict[str, Any]:

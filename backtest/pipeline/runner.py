@@ -5,8 +5,10 @@ universe, prices, signal and reference ETFs and builds the strategies' `Context`
 strategy of the config (and any given from Python) returns its weights, checked by
 `backtest.context.check_weights`; the NVDA ``baseline`` and the reference rows are
 `strategies.BuyAndHold` strategies; one `backtest.engine.simulation.simulate` call values them
-all; `backtest.metrics.metrics_table` measures them; the `Result` holds the frames that
-``results/<run>/`` is written from (`backtest.pipeline.result.write_run`).
+all; `backtest.metrics.metrics_table` measures them (with the risk-free rate of
+``[analysis]``), `backtest.report.calendar.period_table` over the config's sub-periods, and
+`backtest.pipeline.uncertainty.bootstrap_table` resamples the headline numbers; the `Result`
+holds the frames that ``results/<run>/`` is written from (`backtest.pipeline.result.write_run`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from backtest.inputs.references import REFERENCE_PREFIX
 from backtest.metrics import daily_returns, metrics_table
 from backtest.pipeline.prepare import Prepared, prepare
 from backtest.pipeline.result import Result
+from backtest.pipeline.uncertainty import bootstrap_table
+from backtest.report.calendar import Period, period_table
 from strategies import BuyAndHold
 from strategies.build import build_strategy
 
@@ -60,6 +64,8 @@ def run(
     reference_equity = simulation.equity[references].rename_axis(index="date")
     returns = daily_returns(simulation.equity, config.run.initial_cash)
     context = prepared.context
+    risk_free = prepared.risk_free
+    analysis = config.analysis
     return Result(
         config=config,
         universe=prepared.universe,
@@ -80,6 +86,19 @@ def run(
             fees=simulation.fees,
             baseline=BASELINE_COLUMN,
             references=tuple(references),
+            risk_free=risk_free,
+        ),
+        periods=period_table(
+            returns[[*names, *references]],
+            [Period.parse(p) for p in analysis.periods],
+            risk_free=risk_free,
+        ),
+        uncertainty=bootstrap_table(
+            returns,
+            strategies=list(strategies),
+            reps=analysis.bootstrap_reps,
+            seed=analysis.bootstrap_seed,
+            confidence=analysis.confidence,
         ),
         manifest=prepared.manifest,
     )
