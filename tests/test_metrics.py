@@ -244,3 +244,16 @@ def test_sharpe_sortino_alpha_with_a_risk_free_rate_by_hand() -> None:
     # a constant rate: the same as the series of that rate
     assert m.sharpe_ratio(r, 0.04) == m.sharpe_ratio(r, np.full(5, 0.04))
     assert m.sharpe_ratio(r, 0.04) < m.sharpe_ratio(r, 0.0)
+
+
+def test_every_metric_is_defined_in_the_readme_and_in_docs_metrics() -> None:
+    """The README's table and docs/metrics.md each have one row per column of metrics.csv."""
+    import re
+
+    from tests.conftest import REPO
+
+    for document in ("README.md", "docs/metrics.md"):
+        text = (REPO / document).read_text(encoding="utf-8")
+        rows = re.findall(r"^\| `([a-z_]+)` \| [^|]+ \| [^|]+ \| [^|]*\|$", text, re.M)
+        defined = [r for r in rows if r in m.METRIC_NAMES]
+        assert sorted(defined) == sorted(m.METRIC_NAMES), document
