@@ -94,7 +94,7 @@ def to_toml(config: Config) -> str:
     The text parses back (`backtest.config.parse_config`) to a config with the same hash.
     """
     lines = [f"universe = {_value(config.universe)}", f"baseline = {_value(config.baseline)}"]
-    for name in ("run", "data", "signal", "schedule", "costs"):
+    for name in ("run", "data", "signal", "schedule", "costs", "analysis"):
         section = getattr(config, name)
         lines += ["", f"[{name}]"]
         for fld in dataclasses.fields(section):

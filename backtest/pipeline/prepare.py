@@ -214,19 +214,21 @@ def traded_window(
             calendar, config.schedule, first_effective=pd.Timestamp(start)
         )
         earlier = candidates[candidates["effective_date"] < pd.Timestamp(first)]
-        if len(earlier):
-            short = int(earlier["determination_row"].iloc[0]) + 1 < config.data.min_history_days
-            if short:
-                why += (
-                    f" whose decision has {config.data.min_history_days} days of history (the "
-                    f"data start {calendar[0].date()})"
-                )
-            else:
-                known = "" if signal is None else (
-                    f" (its first figure is usable from "
-                    f"{pd.Timestamp(signal.vintages['usable_from'].min()).date()})"
-                )  # fmt: skip
-                why += f" whose decision has a usable inference-share value{known}"
+        rows_before = int(earlier["determination_row"].iloc[0]) + 1 if len(earlier) else 0
+        # without an earlier candidate and with the whole warm-up, the start was inside a period
+        if not len(earlier) and len(warm) >= warmup_rows(config):
+            pass
+        elif rows_before < config.data.min_history_days:
+            why += (
+                f" whose decision has {config.data.min_history_days} days of history (the "
+                f"data start {calendar[0].date()})"
+            )
+        else:
+            known = "" if signal is None else (
+                f" (its first figure is usable from "
+                f"{pd.Timestamp(signal.vintages['usable_from'].min()).date()})"
+            )  # fmt: skip
+            why += f" whose decision has a usable inference-share value{known}"
         notes.append(why)
     if last < end:
         notes.append(

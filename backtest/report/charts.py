@@ -286,7 +286,8 @@ def monthly_heatmap_chart(monthly: pd.DataFrame, series: list[str]) -> Figure:
         axes.imshow(values, cmap="RdYlGn", vmin=-25.0, vmax=25.0, aspect="auto")
         for (r, c), value in np.ndenumerate(values):
             if np.isfinite(value):
-                axes.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=5.5)
+                ink = "white" if abs(value) >= 17.0 else "black"  # readable on the dark ends
+                axes.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=5.5, color=ink)
         axes.set_xticks(range(len(months)), [m[0] if m != "total" else "yr" for m in months])
         axes.set_yticks(range(len(years)), [str(y) for y in years])
         axes.tick_params(labelsize=6.5, length=0)

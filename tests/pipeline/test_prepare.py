@@ -170,3 +170,17 @@ def test_the_window_says_why_the_end_is_cut(shared_prices_dir: Path) -> None:
     assert window["notes"] == [
         "trading ends 2026-07-31, the data's last NVDA day on or before 2026-12-31"
     ]
+
+
+def test_the_window_says_when_the_data_start_delays_the_first_event() -> None:
+    """The demo market starts 2015-01-02: no warm-up, so the first t_d with 21 days decides."""
+    window = prepare(load_config(REPO / "configs" / "demo.toml"), references=False).manifest[
+        "window"
+    ]
+    assert window["warmup"] == {"first": "2015-01-02", "days": 0}
+    assert window["traded"] == ["2015-02-02", "2026-07-31"]
+    assert window["notes"] == [
+        "trading starts 2015-02-02, the first monthly effective date (first trading day of a "
+        "period) on or after 2015-01-02 whose decision has 21 days of history (the data start "
+        "2015-01-02)"
+    ]
