@@ -33,9 +33,10 @@ from backtest.constants import (
     MAX_SIGNAL_HORIZON,
 )
 from backtest.errors import ConfigError
-from backtest.parsing import coerce, read_toml, suggest
+from backtest.parsing import coerce, parse_period, read_toml, suggest
 
 __all__ = [
+    "AnalysisConfig",
     "Anchor",
     "Config",
     "CostsConfig",
@@ -249,6 +250,64 @@ class CostsConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AnalysisConfig:
+    """``[analysis]``: how a run is measured beyond the metrics' defaults.
+
+    Parameters
+    ----------
+    risk_free : float or str
+        Annual risk-free rate for Sharpe, Sortino and alpha: a constant in (-1, 1), or the path
+        of a CSV (``date,rate``, annual fractions; relative to the config file) whose last rate
+        on or before each day applies (`backtest.data.risk_free`). 0 by default.
+    periods : tuple of str
+        Sub-periods reported from the one run: ``YYYY``, ``YYYY-YYYY`` or
+        ``YYYY-MM-DD..YYYY-MM-DD`` (`backtest.parsing.parse_period`).
+    rolling_days : int
+        Window of the rolling risk charts, in trading days (>= 20; 252 = 12 months).
+    bootstrap_reps : int
+        Stationary-bootstrap resamples of the uncertainty table (0 = no bootstrap, else >= 100).
+    bootstrap_seed : int
+        Seed of the bootstrap's generator (the table is reproducible with it), >= 0.
+    confidence : float
+        Level of the bootstrap's percentile intervals, in (0.5, 1).
+    """
+
+    risk_free: float | str = 0.0
+    periods: tuple[str, ...] = ()
+    rolling_days: int = 252
+    bootstrap_reps: int = 1000
+    bootstrap_seed: int = 15
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
+        rate = self.risk_free
+        if isinstance(rate, bool) or not isinstance(rate, int | float | str):
+            raise ConfigError(f"`risk_free` must be a number or a CSV path, got {rate!r}")
+        if isinstance(rate, str) and not rate.strip():
+            raise ConfigError("`risk_free` must be a number or a CSV path, got ''")
+        if isinstance(rate, int | float) and not -1.0 < rate < 1.0:
+            raise ConfigError(f"`risk_free` must be an annual rate in (-1, 1), got {rate!r}")
+        for i, period in enumerate(self.periods, start=1):
+            parse_period(period, f"`analysis.periods[{i}]`")
+        if isinstance(self.rolling_days, bool) or not isinstance(self.rolling_days, int):
+            raise ConfigError(f"`rolling_days` must be an integer >= 20, got {self.rolling_days!r}")
+        if self.rolling_days < 20:
+            raise ConfigError(f"`rolling_days` must be >= 20, got {self.rolling_days}")
+        reps = self.bootstrap_reps
+        if isinstance(reps, bool) or not isinstance(reps, int) or not (reps == 0 or reps >= 100):
+            raise ConfigError(f"`bootstrap_reps` must be 0 (off) or >= 100, got {reps!r}")
+        if isinstance(self.bootstrap_seed, bool) or not isinstance(self.bootstrap_seed, int):
+            raise ConfigError(
+                f"`bootstrap_seed` must be an integer >= 0, got {self.bootstrap_seed!r}"
+            )
+        if self.bootstrap_seed < 0:
+            raise ConfigError(f"`bootstrap_seed` must be >= 0, got {self.bootstrap_seed}")
+        if not 0.5 < self.confidence < 1.0:
+            raise ConfigError(f"`confidence` must be in (0.5, 1), got {self.confidence}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class StrategySpec:
     """One ``[[strategies]]`` entry: an output name, a registry kind and its parameters."""
 
@@ -274,6 +333,7 @@ class Config:
     signal: SignalConfig = field(default_factory=SignalConfig)
     schedule: Schedule = field(default_factory=Schedule)
     costs: CostsConfig = field(default_factory=CostsConfig)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     baseline: str = "NVDA"
     strategies: tuple[StrategySpec, ...] = ()
     sweep: Mapping[str, Any] = field(default_factory=dict)
@@ -296,6 +356,13 @@ class Config:
             raise ConfigError("`universe` must be a universe name or a TOML path, got ''")
         if not self.baseline or self.baseline != self.baseline.strip() or " " in self.baseline:
             raise ConfigError(f"`baseline` must be a ticker, got {self.baseline!r}")
+        for i, period in enumerate(self.analysis.periods, start=1):
+            first, last = parse_period(period, f"`analysis.periods[{i}]`")
+            if last < self.run.start or first > self.run.end:
+                raise ConfigError(
+                    f"`analysis.periods[{i}]` ({period}) must overlap the run "
+                    f"{self.run.start} .. {self.run.end}"
+                )
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -304,6 +371,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "signal": SignalConfig,
     "schedule": Schedule,
     "costs": CostsConfig,
+    "analysis": AnalysisConfig,
 }
 _TOP_KEYS = (
     *_SECTIONS,

@@ -1,7 +1,8 @@
 """Reading what users write: TOML files, ISO dates, typed values, and "did you mean" hints.
 
 Every file a user writes (a run config, a universe, a tolerance file, a sweep grid) is read by
-`read_toml`, every date by `parse_date` and every typed config value by `coerce`, so the same
+`read_toml`, every date by `parse_date` (a span of dates by `parse_period`) and every typed
+config value by `coerce`, so the same
 mistake gets the same one-line message wherever it is made.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 import tomllib
 import types
 import typing
@@ -19,7 +21,18 @@ from typing import Any, Literal, get_args, get_origin
 
 from backtest.errors import ConfigError
 
-__all__ = ["coerce", "is_path_like", "parse_date", "parse_toml", "read_toml", "suggest"]
+__all__ = [
+    "coerce",
+    "is_path_like",
+    "parse_date",
+    "parse_period",
+    "parse_toml",
+    "read_toml",
+    "suggest",
+]
+
+_YEAR_SPAN = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+_DATE_SPAN = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
 def suggest(value: str, allowed: Iterable[str]) -> str:
@@ -85,6 +98,37 @@ def parse_date(value: Any, where: str) -> dt.date:
         except ValueError:
             pass
     raise ConfigError(f"{where} must be a date (YYYY-MM-DD), got {value!r}")
+
+
+def parse_period(value: Any, where: str) -> tuple[dt.date, dt.date]:
+    """Return the first and last day of a period written ``YYYY``, ``YYYY-YYYY`` or ``D1..D2``.
+
+    ``YYYY-YYYY`` is whole calendar years (``2015-2022`` is 2015-01-01 .. 2022-12-31); ``D1..D2``
+    two ISO dates, both inclusive.
+
+    Raises
+    ------
+    ConfigError
+        ``"<where> must be YYYY, YYYY-YYYY or YYYY-MM-DD..YYYY-MM-DD ..., got <value>"``, also
+        for a period that ends before it starts.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    span: tuple[dt.date, dt.date] | None = None
+    years, dates = _YEAR_SPAN.match(text), _DATE_SPAN.match(text)
+    if years:
+        first, last = int(years.group(1)), int(years.group(2) or years.group(1))
+        span = (dt.date(max(first, 1), 1, 1), dt.date(max(last, 1), 12, 31))
+    elif dates:
+        try:
+            span = (dt.date.fromisoformat(dates.group(1)), dt.date.fromisoformat(dates.group(2)))
+        except ValueError:
+            span = None
+    if span is None or span[1] < span[0]:
+        raise ConfigError(
+            f"{where} must be YYYY, YYYY-YYYY or YYYY-MM-DD..YYYY-MM-DD (ending on or after its "
+            f"start), got {value!r}"
+        )
+    return span
 
 
 def coerce(value: Any, hint: Any, where: str) -> Any:

@@ -109,15 +109,16 @@ def test_excess_cagr_hand_worked() -> None:
 
 def test_risk_free_rate_moves_sharpe_sortino_and_alpha_as_defined() -> None:
     r = np.array([0.01, -0.02, 0.03, 0.0])
-    x = r - 0.0252 / 252  # 0.0001 a day
+    rf_d = 1.0252 ** (1 / 252) - 1.0  # compounded: 0.0000988 a day (rf / 252 would be 0.0001)
+    x = r - rf_d
     mean, std = float(np.mean(x)), float(np.std(x, ddof=1))
     assert m.sharpe_ratio(r, 0.0252) == pytest.approx(mean / std * math.sqrt(252))
     downside = math.sqrt(np.mean(np.minimum(x, 0.0) ** 2))
     assert m.sortino_ratio(r, 0.0252) == pytest.approx(mean * 252 / (downside * math.sqrt(252)))
     b = np.array([0.01, -0.01, 0.02, 0.0])
     # x_r = 2 b + 0.001 - rf_d and x_b = b - rf_d, beta 2, so
-    # mean(x_r) - 2 mean(x_b) = 0.001 - rf_d + 2 rf_d = 0.001 + rf_d (rf_d = 0.0001)
-    assert m.alpha(2.0 * b + 0.001, b, 0.0252) == pytest.approx((0.001 + 0.0001) * 252)
+    # mean(x_r) - 2 mean(x_b) = 0.001 - rf_d + 2 rf_d = 0.001 + rf_d
+    assert m.alpha(2.0 * b + 0.001, b, 0.0252) == pytest.approx((0.001 + rf_d) * 252)
 
 
 def test_monthly_returns_compound_within_calendar_months() -> None:
@@ -189,12 +190,14 @@ def test_metrics_table_rows_order_and_baseline_identities() -> None:
     assert list(table.index) == ["s", "baseline", "ref_SPY"]
     assert list(table.columns) == list(m.METRIC_NAMES)
     row = table.loc["baseline"]
-    assert row["tracking_error"] == 0.0
-    assert row["beta"] == pytest.approx(1.0)
-    assert row["correlation"] == pytest.approx(1.0)
-    assert math.isnan(row["information_ratio"])
-    assert row["excess_cagr"] == 0.0
-    assert row["monthly_hit_rate"] == 0.0  # ties lose
+    # a series against itself: every relative metric is n/a (NaN), the others are measured
+    assert row[list(m.RELATIVE_METRICS)].isna().all()
+    assert set(m.RELATIVE_METRICS) == {
+        "excess_cagr", "tracking_error", "information_ratio", "beta", "alpha", "correlation",
+        "up_capture", "down_capture", "monthly_hit_rate",
+    }  # fmt: skip
+    assert row["total_return"] == pytest.approx(1.01 * 0.98 * 1.03 * 1.005 - 1.0)
+    assert table.loc["ref_SPY", list(m.RELATIVE_METRICS)].notna().all()
     # s: turnover 0.7 over 4 days -> 0.7 / (4 / 252) a year; fees passed through
     assert table.loc["s", "annual_turnover"] == pytest.approx(0.7 * 252 / 4)
     assert table.loc["s", "fees_paid"] == 12.0
@@ -212,3 +215,45 @@ def test_correlation_and_beta_hand_worked_when_not_collinear() -> None:
     assert m.beta(r, b) == pytest.approx(0.8)
     # alpha = (mean(r) - 0.8 mean(b)) * 252 = (0.025 - 0.02) * 252
     assert m.alpha(r, b) == pytest.approx(0.005 * 252)
+
+
+def test_daily_risk_free_compounds_the_annual_rate() -> None:
+    assert m.daily_risk_free(0.05) == pytest.approx(1.05 ** (1 / 252) - 1.0, rel=1e-15)
+    assert (1.0 + m.daily_risk_free(0.05)) ** 252 == pytest.approx(1.05, rel=1e-12)
+    np.testing.assert_allclose(
+        m.daily_risk_free(np.array([0.0, 0.1])), [0.0, 1.1 ** (1 / 252) - 1.0], rtol=1e-15
+    )
+    assert m.daily_risk_free(0.0) == 0.0
+
+
+def test_sharpe_sortino_alpha_with_a_risk_free_rate_by_hand() -> None:
+    r = np.array([0.01, -0.02, 0.015, 0.004, -0.003])
+    b = np.array([0.012, -0.01, 0.02, 0.0, -0.006])
+    rf = np.array([0.03, 0.03, 0.05, 0.05, 0.05])  # a series: 3 % then 5 %
+    daily = (1.0 + rf) ** (1.0 / 252) - 1.0
+    x, xb = r - daily, b - daily
+    assert m.sharpe_ratio(r, rf) == pytest.approx(
+        x.mean() / x.std(ddof=1) * np.sqrt(252), rel=1e-12
+    )
+    downside = np.sqrt(np.mean(np.minimum(x, 0.0) ** 2))
+    assert m.sortino_ratio(r, rf) == pytest.approx(
+        x.mean() * 252 / (downside * np.sqrt(252)), rel=1e-12
+    )
+    slope = np.cov(x, xb, ddof=1)[0, 1] / np.var(xb, ddof=1)
+    assert m.alpha(r, b, rf) == pytest.approx((x.mean() - slope * xb.mean()) * 252, rel=1e-12)
+    # a constant rate: the same as the series of that rate
+    assert m.sharpe_ratio(r, 0.04) == m.sharpe_ratio(r, np.full(5, 0.04))
+    assert m.sharpe_ratio(r, 0.04) < m.sharpe_ratio(r, 0.0)
+
+
+def test_every_metric_is_defined_in_the_readme_and_in_docs_metrics() -> None:
+    """The README's table and docs/metrics.md each have one row per column of metrics.csv."""
+    import re
+
+    from tests.conftest import REPO
+
+    for document in ("README.md", "docs/metrics.md"):
+        text = (REPO / document).read_text(encoding="utf-8")
+        rows = re.findall(r"^\| `([a-z_]+)` \| [^|]+ \| [^|]+ \| [^|]*\|$", text, re.M)
+        defined = [r for r in rows if r in m.METRIC_NAMES]
+        assert sorted(defined) == sorted(m.METRIC_NAMES), document

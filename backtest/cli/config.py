@@ -175,7 +175,7 @@ def to_toml(config: Config, *, defaults: Mapping[str, Mapping[str, Any]] | None 
     lines = [f"universe = {_value(config.universe)}", f"baseline = {_value(config.baseline)}"]
     if config.strategy_paths:
         lines.append(f"strategy_paths = {_value(list(config.strategy_paths))}")
-    for name in ("run", "data", "signal", "schedule", "costs"):
+    for name in ("run", "data", "signal", "schedule", "costs", "analysis"):
         section = getattr(config, name)
         lines += ["", f"[{name}]"]
         for fld in dataclasses.fields(section):

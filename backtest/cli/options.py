@@ -36,7 +36,10 @@ __all__ = [
 
 
 def add_override_flags(parser: argparse.ArgumentParser, *, out: bool = True) -> None:
-    """Add ``--name --source --data-dir --start --end`` (and ``--out`` unless ``out=False``)."""
+    """Add the override flags ``--name --source --data-dir --start --end --periods --out``.
+
+    ``--out`` is left out with ``out=False``.
+    """
     group = parser.add_argument_group("config overrides (a flag wins over the config file)")
     group.add_argument("--name", help="run name (overrides run.name)")
     group.add_argument(
@@ -55,6 +58,12 @@ def add_override_flags(parser: argparse.ArgumentParser, *, out: bool = True) -> 
     )
     group.add_argument("--start", metavar="YYYY-MM-DD", help="first day (overrides run.start)")
     group.add_argument("--end", metavar="YYYY-MM-DD", help="last day (overrides run.end)")
+    group.add_argument(
+        "--periods",
+        metavar="P1,P2",
+        help="sub-periods reported from the one run, e.g. 2015-2022,2023-2026 or "
+        "2020-03-01..2021-06-30 (overrides analysis.periods)",
+    )
     if out:
         group.add_argument(
             "--out", default="results", help="parent folder of run folders (default: results)"
@@ -65,6 +74,9 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
     """Return ``config`` with the override flags present in ``args`` applied (and validated)."""
     run_changes: dict[str, Any] = {}
     data_changes: dict[str, Any] = {}
+    analysis_changes: dict[str, Any] = {}
+    if getattr(args, "periods", None):
+        analysis_changes["periods"] = tuple(p.strip() for p in args.periods.split(","))
     if getattr(args, "name", None):
         run_changes["name"] = args.name
     if getattr(args, "start", None):
@@ -77,13 +89,14 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
         data_changes["dir"] = str(Path(args.data_dir).resolve())
     if getattr(args, "offline", False):
         data_changes["offline"] = True
-    if not run_changes and not data_changes:
+    if not run_changes and not data_changes and not analysis_changes:
         return config
     try:
         return dataclasses.replace(
             config,
             run=dataclasses.replace(config.run, **run_changes),
             data=dataclasses.replace(config.data, **data_changes),
+            analysis=dataclasses.replace(config.analysis, **analysis_changes),
         )
     except ConfigError as exc:
         raise ConfigError(f"{config.path} with command-line overrides: {exc}") from exc

@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from backtest.pipeline.result import check_writable, write_run
-    from backtest.report.tables import terminal_table
+    from backtest.report.tables import terminal_table, window_lines
 
     config = load_with_overrides(args.config, args)
     out = Path(args.out) / config.run.name
@@ -50,10 +50,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 "label": label,
                 "config_sha256": result.manifest["config_sha256"],
                 "data_sha256": result.manifest["data_sha256"],
+                "window": result.manifest["window"],
                 "metrics": result.metrics.to_dict(orient="index"),
             }
         )
         return 0
     print(terminal_table(result.metrics, label=label))
+    for line in window_lines(result.manifest):
+        print(f"window: {line}")
     print(f"\nwrote {path}/ ({label})")
     return 0

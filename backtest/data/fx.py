@@ -190,11 +190,13 @@ def load_usd(
     raw = raw.drop(columns=[c for c in fx_series if c in raw.columns])
     wanted = sorted(set(tickers))
     # a ticker the provider was allowed to miss stays as an all-NaN column (listed in provenance)
+    # a mask, not a slice: an unsorted panel reaches validation, which names the bad dates
+    after = raw.index >= pd.Timestamp(start)
     usd = LoadedPrices(
-        prices=raw.loc[pd.Timestamp(start) :].reindex(columns=wanted),
+        prices=raw.loc[after].reindex(columns=wanted),
         provenance=dict(loaded.provenance),
         close=(
-            close.loc[pd.Timestamp(start) :, [c for c in close.columns if c in wanted]]
+            close.loc[close.index >= pd.Timestamp(start), [c for c in close.columns if c in wanted]]
             if close is not None
             else None
         ),

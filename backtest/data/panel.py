@@ -64,6 +64,7 @@ def load_panel(
     baseline: str,
     max_fill_days: int,
     quality: QualityConfig | None,
+    warmup_days: int = 0,
 ) -> Panel:
     """Load ``tickers`` from ``provider``, convert them to USD and align them to ``baseline``.
 
@@ -88,6 +89,9 @@ def load_panel(
         The ``[data.quality]`` policy: a refused finding raises, the others warn (one
         `UserWarning` each). None: no checks (a display, or a re-read of prices a run
         already checked).
+    warmup_days : int
+        Trading days of the baseline before ``start`` the panel also holds (the warm-up a
+        run's first decisions read); fewer when the data starts later.
 
     Returns
     -------
@@ -102,12 +106,16 @@ def load_panel(
     ConfigError
         A non-USD member without an FX series.
     """
-    usd = load_usd(provider, tickers=tickers, members=members, fx_spec=fx, start=start, end=end)
+    # calendar days enough for ``warmup_days`` trading days, with slack for holidays
+    load_start = start - dt.timedelta(days=warmup_days * 7 // 5 + 15) if warmup_days else start
+    usd = load_usd(
+        provider, tickers=tickers, members=members, fx_spec=fx, start=load_start, end=end
+    )
     loaded = usd.loaded
     prices, alignment = align_prices(
         loaded.prices,
         baseline=baseline,
-        start=start,
+        start=_warmup_start(loaded.prices, baseline, start, warmup_days),
         end=end,
         max_fill_days=max_fill_days,
         allow_missing=loaded.provenance.get("missing_tickers", ()),
@@ -129,3 +137,14 @@ def load_panel(
         provenance=provenance,
         quality=report,
     )
+
+
+def _warmup_start(raw: pd.DataFrame, baseline: str, start: dt.date, rows: int) -> dt.date:
+    """Return the first day of the warm-up: ``rows`` baseline days before ``start`` (or fewer)."""
+    if not rows or baseline not in raw.columns or not raw.index.is_monotonic_increasing:
+        return start  # align_prices names the missing baseline or the bad dates
+    before = raw.index[(raw.index < pd.Timestamp(start)) & raw[baseline].notna()]
+    if not len(before):
+        return start
+    first: dt.date = pd.Timestamp(before[-rows] if len(before) >= rows else before[0]).date()
+    return first

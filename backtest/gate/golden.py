@@ -91,10 +91,14 @@ def golden_from_result(result: Any) -> Golden:
 
 
 def panel_of(prices: pd.DataFrame, config: Config) -> dict[str, Any]:
-    """Return what identifies the price panel of a run: tickers, window, baseline, fill rule."""
+    """Return what identifies the price panel of a run: tickers, window, baseline, fill rule.
+
+    ``start`` is the panel's first day, the warm-up before ``run.start`` included.
+    """
+    first = pd.Timestamp(prices.index[0]).date() if len(prices) else config.run.start
     return {
         "tickers": [str(t) for t in prices.columns],
-        "start": config.run.start.isoformat(),
+        "start": first.isoformat(),
         "end": config.run.end.isoformat(),
         "baseline": config.baseline,
         "max_fill_days": config.data.max_fill_days,

@@ -2,6 +2,11 @@
 
 `schedule_context` is the one place a `Context` is built (the single run and every schedule of a
 sweep); `eligibility` is DESIGN section 3's rule. Nothing here reads a price after ``t_d``.
+The prices may start before ``run.start`` (the warm-up, `backtest.pipeline.prepare`): events
+are found on the whole calendar and only those whose effective date is on or after
+``run.start`` are kept, so the first decision sees the history before the start. The first
+event is the first of those whose ``t_d`` also has a usable signal value (events before the
+signal's first usable figure are dropped: nobody could have decided on them).
 """
 
 from __future__ import annotations
@@ -37,13 +42,17 @@ def schedule_context(
     Parameters
     ----------
     prices : DataFrame, shape (n_days, n_tickers)
-        Aligned prices including every universe member (other columns are ignored).
+        Aligned prices including every universe member (other columns are ignored), warm-up
+        rows before ``run.start`` included.
     signals : Mapping[str, InferenceSignal], optional
         The named signals of ``config.signals`` (same names), each read at every ``t_d`` with
         its own ``mode``, ``interpolation`` and ``horizon``: ``Context.signals``.
     """
     events = rebalance_events(
-        pd.DatetimeIndex(prices.index), schedule, warmup_days=config.data.min_history_days
+        pd.DatetimeIndex(prices.index),
+        schedule,
+        warmup_days=config.data.min_history_days,
+        first_effective=pd.Timestamp(config.run.start),
     )
     if events.empty:
         raise ConfigError(
@@ -56,6 +65,15 @@ def schedule_context(
         interpolation=config.signal.interpolation,
         horizon=config.signal.horizon,
     )
+    usable = np.flatnonzero(share.notna().to_numpy())
+    if not len(usable):
+        raise ConfigError(
+            f"the inference signal has no usable value at any determination date between "
+            f"{events['determination_date'].iloc[0].date()} and "
+            f"{events['determination_date'].iloc[-1].date()}"
+        )
+    events = events.iloc[int(usable[0]) :].reset_index(drop=True)
+    share = share.iloc[int(usable[0]) :]
     effective = pd.DatetimeIndex(events["effective_date"], name="effective_date")
     share.index = effective
     named = {

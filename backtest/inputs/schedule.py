@@ -3,7 +3,9 @@
 The effective date ``t_e`` is the first (``anchor="first"``) or last (``"last"``) trading day of
 each period of ``frequency``; the determination date ``t_d`` is ``lag_days`` trading days
 before ``t_e``. Events whose ``t_d`` has fewer than ``warmup_days`` trading days (calendar
-rows) up to and including it are dropped, so the first decision always has history to work with.
+rows) up to and including it are dropped, so the first decision always has history to work with,
+and so are events whose effective date is before ``first_effective`` (the run's start: the
+calendar may begin earlier, with warm-up rows that decisions may read).
 With ``anchor="last"`` the final period's effective date is the calendar's last day, whether or
 not the period continues beyond the data.
 
@@ -27,7 +29,11 @@ _PERIOD_CODE: dict[str, str] = {"monthly": "M", "quarterly": "Q", "semiannual": 
 
 
 def rebalance_events(
-    calendar: pd.DatetimeIndex, schedule: Schedule, *, warmup_days: int = 1
+    calendar: pd.DatetimeIndex,
+    schedule: Schedule,
+    *,
+    warmup_days: int = 1,
+    first_effective: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Return the rebalance events on ``calendar``.
 
@@ -38,6 +44,8 @@ def rebalance_events(
     schedule : Schedule
     warmup_days : int
         Minimum number of trading days (rows of ``calendar``) up to and including ``t_d``.
+    first_effective : Timestamp, optional
+        Events with an effective date before it are dropped (the rows before it are warm-up).
 
     Returns
     -------
@@ -64,6 +72,8 @@ def rebalance_events(
         rows = np.concatenate((change, [len(calendar) - 1]))
     det_rows = rows - schedule.lag_days
     keep = det_rows >= warmup_days - 1
+    if first_effective is not None:
+        keep &= calendar[rows] >= first_effective
     rows, det_rows = rows[keep], det_rows[keep]
     return pd.DataFrame(
         {

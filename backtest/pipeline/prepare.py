@@ -4,10 +4,21 @@
 (`backtest.pipeline.runner.run`) and the sweep both start from it, so they see the same panel,
 signal and eligibility. Paths to a universe file or a signal CSV in a config are relative to
 the config file's folder, like every other path in a config.
+
+Warm-up and the traded window
+-----------------------------
+Decisions may look back before ``run.start``: the prices of the `warmup_rows` trading days of
+the baseline before ``start`` are loaded too (as far as the data has them), so the first
+decision of a strategy with a ``lookback_days`` window, and the eligibility rule's
+``min_history_days``, see full history. Trading still starts at the first effective date on
+or after ``start`` (`backtest.inputs.context.schedule_context`); the equity, metrics and every
+table start there. `traded_window` states the window actually traded and why it differs from
+the one requested; it goes into the manifest (``window``), the console and ``summary.md``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from collections.abc import Mapping
@@ -21,24 +32,44 @@ from backtest.config import Config, load_config, resolve_path
 from backtest.context import Context
 from backtest.data.panel import load_panel
 from backtest.data.providers import PriceProvider
+from backtest.data.risk_free import load_risk_free, risk_free_on
 from backtest.data.validate import AlignmentReport
 from backtest.errors import ConfigError
 from backtest.inputs.context import schedule_context
 from backtest.inputs.references import REFERENCE_TICKERS, ReferencePrices, load_references
+from backtest.inputs.schedule import rebalance_events
 from backtest.inputs.signal import InferenceSignal, load_signal
 from backtest.parsing import is_path_like
 from backtest.pipeline.manifest import base_manifest
 from backtest.pipeline.providers import make_provider
+from strategies.build import build_strategies
 from universes import Universe, load_universe
 
 __all__ = [
     "Prepared",
+    "config_risk_free",
     "config_signal",
     "config_signals",
     "config_universe",
     "context_for",
     "prepare",
+    "traded_window",
+    "warmup_rows",
 ]
+
+
+def config_risk_free(config: Config, calendar: pd.DatetimeIndex) -> float | pd.Series:
+    """Return the config's risk-free rate: the constant, or its CSV's rate on each day.
+
+    A path is relative to the config file (`backtest.data.risk_free`).
+    """
+    value = config.analysis.risk_free
+    if not isinstance(value, str):
+        return float(value)
+    path = resolve_path(value, config.path)
+    rates = load_risk_free(path)
+    on_days = risk_free_on(rates, calendar, source=f"risk-free file `{path}`")
+    return pd.Series(on_days, index=calendar, name="risk_free")
 
 
 def config_universe(config: Config) -> Universe:
@@ -91,9 +122,12 @@ class Prepared:
         The reference ETFs on the run's calendar (None when not asked for, as in a sweep).
     manifest : dict
         What every output of the run records (`backtest.pipeline.manifest.base_manifest`, plus
-        ``references`` when they were loaded).
+        ``window`` (`traded_window`) and ``references`` when they were loaded).
     signals : Mapping[str, InferenceSignal]
         The named signals (``[signals.NAME]``) the context reads.
+    risk_free : float or Series
+        The annual risk-free rate of ``[analysis]``: the constant, or the series' rate in force
+        on each day from the first effective date on (`config_risk_free`).
     """
 
     config: Config
@@ -106,6 +140,7 @@ class Prepared:
     references: ReferencePrices | None
     manifest: dict[str, Any]
     signals: Mapping[str, InferenceSignal] = field(default_factory=dict)
+    risk_free: float | pd.Series = 0.0
 
     @property
     def events(self) -> pd.DataFrame:
@@ -113,13 +148,147 @@ class Prepared:
         return self.context.events
 
 
+def _lookback_days(item: object) -> int:
+    """Return the longest ``lookback_days`` of a strategy, its wrapped ``inner`` and options."""
+    own = getattr(item, "lookback_days", 0)
+    best = own if isinstance(own, int) and not isinstance(own, bool) else 0
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        for f in dataclasses.fields(item):
+            value = getattr(item, f.name)
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                best = max(best, _lookback_days(value))
+    return best
+
+
+def _sweep_lookbacks(table: object) -> list[int]:
+    """Every integer written under a ``lookback_days`` key of a raw ``[sweep]`` table."""
+    found: list[int] = []
+    if isinstance(table, Mapping):
+        for key, value in table.items():
+            if key == "lookback_days":
+                found += [v for v in _flatten(value) if isinstance(v, int)]
+            else:
+                found += _sweep_lookbacks(value)
+    return found
+
+
+def _flatten(value: object) -> list[object]:
+    if isinstance(value, Mapping):
+        return [v for item in value.values() for v in _flatten(item)]
+    if isinstance(value, list | tuple):
+        return [v for item in value for v in _flatten(item)]
+    return [value]
+
+
+def warmup_rows(config: Config, strategies: Mapping[str, Any] | None = None) -> int:
+    """Trading days before ``run.start`` the first decision may need (the warm-up).
+
+    ``lag_days + max(min_history_days, L + 1) - 1``, with ``L`` the longest ``lookback_days``
+    of the strategies (or of the config's ``[sweep]`` table; 0 without one): the first event's
+    ``t_d`` lies ``lag_days`` rows before its ``t_e >= start`` and needs ``min_history_days``
+    prices (eligibility) and ``L`` returns (``L + 1`` prices) up to and including it.
+
+    ``strategies`` are the run's built strategies (the config's and any given from Python);
+    without them the config's entries are built here, leaving out a ``module:Class`` whose
+    module cannot be imported yet (`context_for` serves authors of such a class).
+    """
+    if strategies is None:
+        strategies = {}
+        for spec in config.strategies:
+            try:
+                strategies |= build_strategies(dataclasses.replace(config, strategies=(spec,)))
+            except ConfigError:
+                if ":" not in spec.kind:
+                    raise
+    lookbacks = [_lookback_days(s) for s in strategies.values()]
+    lookbacks += _sweep_lookbacks(config.sweep)
+    longest = max([0, *lookbacks])
+    return config.schedule.lag_days + max(config.data.min_history_days, longest + 1) - 1
+
+
+def traded_window(
+    config: Config,
+    calendar: pd.DatetimeIndex,
+    effective_dates: pd.DatetimeIndex,
+    *,
+    warmup_days: int,
+    signal: InferenceSignal | None = None,
+) -> dict[str, Any]:
+    """Return the requested, loaded and traded windows and why the traded one differs.
+
+    Parameters
+    ----------
+    calendar : DatetimeIndex
+        The run's trading days, warm-up included.
+    effective_dates : DatetimeIndex
+        The rebalance events' effective dates (all on or after ``run.start``).
+    warmup_days : int
+        The warm-up the run asked for (`warmup_rows`).
+    signal : InferenceSignal, optional
+        Named in the note when the events before the first had no usable signal value.
+
+    Returns
+    -------
+    dict with ``requested``, ``traded`` (``[first, last]`` ISO dates), ``warmup`` (``first``
+    day and ``days`` before the start) and ``notes`` (one sentence per difference).
+    """
+    start, end = config.run.start, config.run.end
+    first, last = effective_dates[0].date(), calendar[-1].date()
+    warm = calendar[calendar < pd.Timestamp(start)]
+    notes = []
+    if first > start:
+        anchor = "first" if config.schedule.anchor == "first" else "last"
+        why = (
+            f"trading starts {first}, the first {config.schedule.frequency} effective date "
+            f"({anchor} trading day of a period) on or after {start}"
+        )
+        candidates = rebalance_events(
+            calendar, config.schedule, first_effective=pd.Timestamp(start)
+        )
+        earlier = candidates[candidates["effective_date"] < pd.Timestamp(first)]
+        rows_before = int(earlier["determination_row"].iloc[0]) + 1 if len(earlier) else 0
+        # without an earlier candidate and with the whole warm-up, the start was inside a period
+        if not len(earlier) and len(warm) >= warmup_days:
+            pass
+        elif rows_before < config.data.min_history_days:
+            why += (
+                f" whose decision has {config.data.min_history_days} days of history (the "
+                f"data start {calendar[0].date()})"
+            )
+        else:
+            known = "" if signal is None else (
+                f" (its first figure is usable from "
+                f"{pd.Timestamp(signal.vintages['usable_from'].min()).date()})"
+            )  # fmt: skip
+            why += f" whose decision has a usable inference-share value{known}"
+        notes.append(why)
+    if last < end:
+        notes.append(
+            f"trading ends {last}, the data's last {config.baseline} day on or before {end}"
+        )
+    return {
+        "requested": [start.isoformat(), end.isoformat()],
+        "traded": [first.isoformat(), last.isoformat()],
+        "warmup": {
+            "first": (warm[0] if len(warm) else calendar[0]).date().isoformat(),
+            "days": len(warm),
+        },
+        "notes": notes,
+    }
+
+
 def prepare(
-    config: Config, *, provider: PriceProvider | None = None, references: bool = True
+    config: Config,
+    *,
+    provider: PriceProvider | None = None,
+    references: bool = True,
+    strategies: Mapping[str, Any] | None = None,
 ) -> Prepared:
     """Load, validate and align the data of ``config`` and build its strategy `Context`.
 
     With ``references`` the reference ETFs (SPY, QQQ, SMH) are loaded from the same provider
     and aligned to the run's calendar; one the provider lacks is left out with its reason.
+    ``strategies`` (the run's, built) set the warm-up (`warmup_rows`).
     """
     declared = config_universe(config)
     universe = declared.in_window(config.run.start, config.run.end)
@@ -128,6 +297,7 @@ def prepare(
     signals = config_signals(config)
     provider = provider or make_provider(config)
     tickers = sorted(set(universe.tickers) | {config.baseline})
+    rows = warmup_rows(config, strategies)
     panel = load_panel(
         provider,
         tickers=tickers,
@@ -136,6 +306,7 @@ def prepare(
         start=config.run.start,
         end=config.run.end,
         baseline=config.baseline,
+        warmup_days=rows,
         max_fill_days=config.data.max_fill_days,
         quality=config.data.quality,
     )
@@ -168,6 +339,13 @@ def prepare(
         outside_window=outside,
         signals=signals,
     )
+    manifest["window"] = traded_window(
+        config,
+        pd.DatetimeIndex(prices.index),
+        context.effective_dates,
+        warmup_days=rows,
+        signal=signal,
+    )
     loaded = None
     if references:
         loaded = load_references(
@@ -181,7 +359,10 @@ def prepare(
             t: "used" if t in loaded.prices.columns else f"absent: {loaded.absent.get(t, '')}"
             for t in REFERENCE_TICKERS
         }
+    traded = pd.DatetimeIndex(prices.index)
+    traded = traded[traded >= context.effective_dates[0]]
     return Prepared(
+        risk_free=config_risk_free(config, traded),
         config=config,
         universe=universe,
         prices=prices,

@@ -18,14 +18,30 @@ at full precision, so `load` returns exactly the frames of the `Result` that was
 ``skipped_events.csv``            ``strategy,effective_date`` (rebalance band)
 ``reference_equity.csv``          wide: ``date``, one column per reference (``ref_SPY`` ...)
 ``events.csv``                    ``determination_date,effective_date,share``
+``yearly.csv``                    ``strategy,year,first_date,last_date,partial,return,excess``
+``monthly.csv``                   ``strategy,year,Jan..Dec,total`` (month x year returns)
+``drawdowns.csv``                 ``strategy,rank,peak_date,trough_date,recovery_date,depth,
+                                  days_to_trough,days_to_recover`` (worst five per series)
+``rolling.csv``                   ``date,strategy,volatility,beta,tracking_error,
+                                  information_ratio`` (trailing ``analysis.rolling_days``)
+``periods.csv``                   ``period,strategy,first_date,last_date,n_days`` + metrics
+``uncertainty.csv``               ``strategy,metric,estimate,low,high,p_positive,confidence,
+                                  block_length,reps,seed`` (stationary bootstrap)
 ``summary.md``, ``report.html``   Markdown table; self-contained HTML report
 ``charts/*.png``                  the report's charts, for the README and CI artifacts
 ================================  ===============================================================
 
 `RunFrames` is the one definition of the frames a run has; `Result` adds what only the run in
 memory knows (the config object, the universe, the aligned prices), `LoadedRun` the folder it
-was read from. ``returns``, ``skipped_events`` and ``share`` are derived from ``equity``,
-``turnover`` and ``events`` (computed once, on first use), never stored twice.
+was read from. Two kinds of frame, one rule:
+
+* **stored** (dataclass fields, read back from their files by `load`): what the run computed
+  from inputs the frames do not hold: the simulation's frames, and the measurements that need
+  the risk-free rate or a seeded resample (``metrics``, ``periods``, ``uncertainty``);
+* **derived** (cached properties, computed once on first use from the stored frames and the
+  manifest's config, written to their files for readers but never read back): ``returns``,
+  ``skipped_events``, ``share``, ``yearly``, ``monthly``, ``drawdowns``, ``rolling``. A loaded
+  run derives them again, to the same values.
 """
 
 from __future__ import annotations
@@ -45,16 +61,30 @@ from backtest.data.validate import AlignmentReport
 from backtest.errors import BacktestError, ConfigError
 from backtest.metrics import daily_returns
 from backtest.report import html as report_html
+from backtest.report.calendar import monthly_table, yearly_table
+from backtest.report.risk import drawdown_periods, rolling_risk
 from backtest.report.tables import summary_markdown
 from universes import Universe
 
-__all__ = ["LoadedRun", "Result", "RunFrames", "check_writable", "load", "write_run"]
+__all__ = [
+    "DEFAULT_ROLLING_DAYS",
+    "LoadedRun",
+    "Result",
+    "RunFrames",
+    "check_writable",
+    "load",
+    "write_run",
+]
 
 _REQUIRED = ("manifest.json", "equity.csv", "weights.csv", "metrics.csv")
 """The skeleton's files: every run folder has them."""
 _EVENTS = ["determination_date", "effective_date", "share"]
 _TURNOVER = ["strategy", "effective_date", "turnover", "fees", "skipped"]
 _ORDERS = ["strategy", "date", "ticker", "side", "size", "price", "notional", "fees"]
+_PERIODS = ["period", "strategy", "first_date", "last_date", "n_days"]
+_UNCERTAINTY = ["strategy", "metric", "estimate", "low", "high", "p_positive"]
+DEFAULT_ROLLING_DAYS = 252
+"""Rolling window of a run folder written before ``analysis.rolling_days`` existed."""
 _DATE = "%Y-%m-%d"
 
 
@@ -80,6 +110,12 @@ class RunFrames:
         ``determination_date, effective_date, share`` (the inference share used at each event).
     metrics : DataFrame
         One row per strategy, ``baseline``, then each reference (index ``strategy``).
+    periods : DataFrame (long)
+        Metrics per sub-period of ``analysis.periods`` and series
+        (`backtest.report.calendar.period_table`); empty without periods.
+    uncertainty : DataFrame (long)
+        Bootstrap intervals of each strategy's excess CAGR and information ratio
+        (`backtest.pipeline.uncertainty.bootstrap_table`); empty with ``bootstrap_reps = 0``.
     manifest : dict
     """
 
@@ -91,6 +127,8 @@ class RunFrames:
     reference_equity: pd.DataFrame
     events: pd.DataFrame
     metrics: pd.DataFrame
+    periods: pd.DataFrame
+    uncertainty: pd.DataFrame
     manifest: dict[str, Any]
 
     @cached_property
@@ -113,6 +151,34 @@ class RunFrames:
             index=pd.DatetimeIndex(self.events["effective_date"], name="effective_date"),
             name="share",
         )
+
+    @cached_property
+    def series_returns(self) -> pd.DataFrame:
+        """Daily returns of the strategies, the baseline, then the references (``ref_*``)."""
+        cash = float(self.manifest["config"]["run"]["initial_cash"])
+        return pd.concat([self.returns, daily_returns(self.reference_equity, cash)], axis=1)
+
+    @cached_property
+    def yearly(self) -> pd.DataFrame:
+        """Calendar-year returns and excess over the baseline of every series (``yearly.csv``)."""
+        return yearly_table(self.series_returns)
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """Month x year returns of every series, the year's ``total`` last (``monthly.csv``)."""
+        return monthly_table(self.series_returns)
+
+    @cached_property
+    def drawdowns(self) -> pd.DataFrame:
+        """The five deepest drawdown periods of each strategy and the baseline."""
+        return drawdown_periods(self.returns, top=5)
+
+    @cached_property
+    def rolling(self) -> pd.DataFrame:
+        """Rolling volatility, beta, tracking error and IR of each strategy and the baseline."""
+        analysis = self.manifest["config"].get("analysis", {})
+        window = int(analysis.get("rolling_days", DEFAULT_ROLLING_DAYS))
+        return rolling_risk(self.returns, window_days=window)
 
     def target_frames(self) -> dict[str, pd.DataFrame]:
         """Return each strategy's targets as a wide frame (effective dates x tickers)."""
@@ -186,15 +252,35 @@ def _json_value(value: Any) -> Any:
     return None if pd.isna(value) else float(value)
 
 
+def _metrics_json(result: RunFrames) -> dict[str, Any]:
+    """``metrics.json``: every metric per row, plus each strategy's ``bootstrap`` intervals."""
+    out: dict[str, Any] = {
+        str(name): {str(k): _json_value(v) for k, v in row.items()}
+        for name, row in result.metrics.to_dict(orient="index").items()
+    }
+    for name, rows in result.uncertainty.groupby("strategy", sort=False):
+        first = rows.iloc[0]
+        out[str(name)]["bootstrap"] = {
+            "method": "stationary bootstrap (arch), Politis-White block length",
+            "reps": int(first["reps"]),
+            "seed": int(first["seed"]),
+            "confidence": float(first["confidence"]),
+            "block_length": float(first["block_length"]),
+            **{
+                str(row["metric"]): {
+                    k: _json_value(row[k]) for k in ("estimate", "low", "high", "p_positive")
+                }
+                for _, row in rows.iterrows()
+            },
+        }
+    return out
+
+
 def _write_files(result: RunFrames, folder: Path) -> None:
     result.equity.rename_axis(index="date").to_csv(folder / "equity.csv", date_format=_DATE)
     result.weights.to_csv(folder / "weights.csv", index=False, date_format=_DATE)
     result.metrics.to_csv(folder / "metrics.csv")
-    metrics_json = {
-        str(name): {str(k): _json_value(v) for k, v in row.items()}
-        for name, row in result.metrics.to_dict(orient="index").items()
-    }
-    (folder / "metrics.json").write_text(json.dumps(metrics_json, indent=2) + "\n")
+    (folder / "metrics.json").write_text(json.dumps(_metrics_json(result), indent=2) + "\n")
     (folder / "manifest.json").write_text(json.dumps(result.manifest, indent=2) + "\n")
     (folder / "config.json").write_text(json.dumps(result.manifest["config"], indent=2) + "\n")
     result.holdings.to_parquet(folder / "holdings.parquet", index=False)
@@ -205,13 +291,10 @@ def _write_files(result: RunFrames, folder: Path) -> None:
         folder / "reference_equity.csv", date_format=_DATE
     )
     result.events[_EVENTS].to_csv(folder / "events.csv", index=False, date_format=_DATE)
-    (folder / "summary.md").write_text(
-        summary_markdown(
-            result.metrics,
-            title=f"Backtest `{result.manifest['config']['run']['name']}`",
-            label=str(result.manifest["label"]),
-        )
-    )
+    for name in ("yearly", "monthly", "drawdowns", "rolling", "periods", "uncertainty"):
+        frame: pd.DataFrame = getattr(result, name)
+        frame.to_csv(folder / f"{name}.csv", index=False, date_format=_DATE)
+    (folder / "summary.md").write_text(summary_markdown(result))
     pngs = report_html.render_charts(result)
     (folder / "charts").mkdir()
     for name, png in pngs.items():
@@ -269,5 +352,7 @@ def load(path: str | os.PathLike[str]) -> LoadedRun:
         reference_equity=reference_equity,
         events=_table(folder, "events.csv", _EVENTS, ["determination_date", "effective_date"]),
         metrics=pd.read_csv(folder / "metrics.csv", index_col="strategy"),
+        periods=_table(folder, "periods.csv", _PERIODS, ["first_date", "last_date"]),
+        uncertainty=_table(folder, "uncertainty.csv", _UNCERTAINTY, []),
         manifest=manifest,
     )

@@ -5,8 +5,10 @@ universe, prices, signal and reference ETFs and builds the strategies' `Context`
 strategy of the config (and any given from Python) returns its weights, checked by
 `backtest.context.check_weights`; the NVDA ``baseline`` and the reference rows are
 `strategies.BuyAndHold` strategies; one `backtest.engine.simulation.simulate` call values them
-all; `backtest.metrics.metrics_table` measures them; the `Result` holds the frames that
-``results/<run>/`` is written from (`backtest.pipeline.result.write_run`).
+all; `backtest.metrics.metrics_table` measures them (with the risk-free rate of
+``[analysis]``), `backtest.report.calendar.period_table` over the config's sub-periods, and
+`backtest.pipeline.uncertainty.bootstrap_table` resamples the headline numbers; the `Result`
+holds the frames that ``results/<run>/`` is written from (`backtest.pipeline.result.write_run`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from backtest.pipeline.manifest import with_strategy_code
 from backtest.pipeline.prepare import Prepared, prepare
 from backtest.pipeline.result import Result
 from backtest.pipeline.targets import run_strategies, strategy_code_of, target_weights
+from backtest.pipeline.uncertainty import bootstrap_table
+from backtest.report.calendar import Period, period_table
 from strategies import BuyAndHold
 
 __all__ = ["Result", "run"]
@@ -53,7 +57,7 @@ def run(
     if not isinstance(config, Config):
         config = load_config(Path(config))
     built = run_strategies(config, strategies)  # fails before any data is read
-    prepared = prepare(config, provider=provider)
+    prepared = prepare(config, provider=provider, strategies=built)
     prepared = dataclasses.replace(
         prepared,
         manifest=with_strategy_code(
@@ -78,6 +82,8 @@ def run(
     reference_equity = simulation.equity[references].rename_axis(index="date")
     returns = daily_returns(simulation.equity, config.run.initial_cash)
     context = prepared.context
+    risk_free = prepared.risk_free
+    analysis = config.analysis
     return Result(
         config=config,
         universe=prepared.universe,
@@ -98,6 +104,19 @@ def run(
             fees=simulation.fees,
             baseline=BASELINE_COLUMN,
             references=tuple(references),
+            risk_free=risk_free,
+        ),
+        periods=period_table(
+            returns[[*names, *references]],
+            [Period.parse(p) for p in analysis.periods],
+            risk_free=risk_free,
+        ),
+        uncertainty=bootstrap_table(
+            returns,
+            strategies=list(built),
+            reps=analysis.bootstrap_reps,
+            seed=analysis.bootstrap_seed,
+            confidence=analysis.confidence,
         ),
         manifest=prepared.manifest,
     )

@@ -2,7 +2,8 @@
 
 The page opens offline: every chart is a ``data:image/png;base64`` image drawn by
 `backtest.report.charts`, the metrics table comes from `backtest.report.tables.format_metrics`,
-and nothing is fetched from the network.
+the analysis tables (window, calendar years, sub-periods, uncertainty, drawdowns) are the
+blocks of `backtest.report.tables` rendered as HTML, and nothing is fetched from the network.
 """
 
 from __future__ import annotations
@@ -10,17 +11,35 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from backtest.constants import BASELINE_COLUMN
 from backtest.report import charts
-from backtest.report.tables import format_metrics
+from backtest.report.markup import html_body
+from backtest.report.tables import (
+    RunTables,
+    drawdown_blocks,
+    format_metrics,
+    period_blocks,
+    uncertainty_blocks,
+    window_lines,
+    yearly_blocks,
+)
 
-__all__ = ["CHART_NAMES", "RunView", "render_charts", "render_html"]
+__all__ = ["CHART_NAMES", "RunView", "draw_figures", "render_charts", "render_html"]
 
-CHART_NAMES = ("equity", "drawdown", "bucket_weights", "rolling_excess", "turnover_costs")
+CHART_NAMES = (
+    "equity",
+    "drawdown",
+    "bucket_weights",
+    "rolling_excess",
+    "rolling_risk",
+    "monthly_heatmap",
+    "turnover_costs",
+)
 """Chart files (``charts/<name>.png``) in page order."""
 
 _CSS = """
@@ -35,12 +54,13 @@ table { border-collapse: collapse; font-size: .85em; }
 th, td { padding: .25em .6em; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 tr.baseline td { font-weight: bold; } tr.reference td { color: #666; font-style: italic; }
+td.num { text-align: right; } td { white-space: nowrap; }
 img { max-width: 100%; height: auto; display: block; margin: .5em 0; }
 .meta { color: #555; font-size: .85em; } code { font-size: .95em; }
 """
 
 
-class RunView(Protocol):
+class RunView(RunTables, Protocol):
     """What the report draws: the frames of a run (a `Result` or a loaded run folder alike).
 
     Attributes
@@ -51,7 +71,9 @@ class RunView(Protocol):
     turnover : DataFrame (long) ``strategy, effective_date, turnover, fees, skipped``
     share : Series, inference share per effective date
     metrics : DataFrame, index ``strategy``
+    monthly, rolling : DataFrame (long), the calendar and rolling-risk tables
     manifest : dict
+    and the tables of `backtest.report.tables.RunTables`.
     """
 
     @property
@@ -85,18 +107,18 @@ class RunView(Protocol):
         ...
 
     @property
-    def metrics(self) -> pd.DataFrame:
-        """One row per strategy, the baseline and the references."""
+    def monthly(self) -> pd.DataFrame:
+        """Month x year returns (`backtest.report.calendar.monthly_table`)."""
         ...
 
     @property
-    def manifest(self) -> Mapping[str, Any]:
-        """The run's manifest."""
+    def rolling(self) -> pd.DataFrame:
+        """Rolling risk (`backtest.report.risk.rolling_risk`)."""
         ...
 
 
-def render_charts(run: RunView) -> dict[str, bytes]:
-    """Draw every chart of ``run``; returns chart name -> PNG bytes, in `CHART_NAMES` order."""
+def draw_figures(run: RunView) -> dict[str, Figure]:
+    """Draw every chart of ``run`` (the synthetic label included); name -> figure."""
     config = run.manifest["config"]
     baseline = str(config.get("baseline", "NVDA"))
     strategies = [str(c) for c in run.equity.columns if c != BASELINE_COLUMN]
@@ -107,16 +129,49 @@ def render_charts(run: RunView) -> dict[str, bytes]:
             run.holdings, run.manifest.get("buckets", {}), run.share, strategies
         ),
         "rolling_excess": charts.rolling_excess_chart(run.returns, baseline_ticker=baseline),
+        "rolling_risk": charts.rolling_risk_chart(
+            run.rolling,
+            window_days=int(config.get("analysis", {}).get("rolling_days", 252)),
+            baseline_ticker=baseline,
+        ),
+        "monthly_heatmap": charts.monthly_heatmap_chart(
+            run.monthly, [*strategies, BASELINE_COLUMN]
+        ),
         "turnover_costs": charts.turnover_costs_chart(
             run.turnover, float(config["run"]["initial_cash"])
         ),
     }
     if run.manifest.get("synthetic"):
         for figure in figures.values():
-            figure.text(
-                0.995, 0.005, str(run.manifest["label"]), ha="right", va="bottom", fontsize=9,
-                color="#8a1c14",
-            )  # fmt: skip
+            _add_footer(figure, str(run.manifest["label"]))
+    return figures
+
+
+_FOOTER_INCHES = 0.22
+
+
+def _add_footer(figure: Figure, label: str) -> None:
+    """Grow ``figure`` by a strip at the bottom and write ``label`` in it (below the ticks)."""
+    height = figure.get_figheight()
+    grown = height + _FOOTER_INCHES
+    params = figure.subplotpars
+    figure.set_figheight(grown)
+    figure.subplots_adjust(
+        bottom=(params.bottom * height + _FOOTER_INCHES) / grown,
+        top=(params.top * height + _FOOTER_INCHES) / grown,
+    )
+    for text in figure.texts:  # the suptitle keeps its distance from the top
+        x, y = text.get_position()
+        text.set_position((x, (y * height + _FOOTER_INCHES) / grown))
+    figure.text(
+        0.995, 0.08 * _FOOTER_INCHES / grown, label, ha="right", va="bottom", fontsize=8,
+        color="#8a1c14",
+    )  # fmt: skip
+
+
+def render_charts(run: RunView) -> dict[str, bytes]:
+    """Draw every chart of ``run``; returns chart name -> PNG bytes, in `CHART_NAMES` order."""
+    figures = draw_figures(run)
     return {name: charts.png_bytes(figures[name]) for name in CHART_NAMES}
 
 
@@ -153,8 +208,12 @@ _CAPTIONS = {
     "drawdown": "Drawdowns",
     "bucket_weights": "Bucket weights over time and the inference share",
     "rolling_excess": "Rolling 12-month excess return vs the baseline",
+    "rolling_risk": "Rolling risk: volatility, beta, tracking error, information ratio",
+    "monthly_heatmap": "Monthly returns",
     "turnover_costs": "Turnover and costs",
 }
+_AFTER_CHART = {"drawdown": "drawdowns", "equity": "yearly"}
+"""Tables placed right after a chart: its section id."""
 
 
 def render_html(run: RunView, pngs: Mapping[str, bytes]) -> str:
@@ -179,6 +238,7 @@ def render_html(run: RunView, pngs: Mapping[str, bytes]) -> str:
         f"data: {manifest.get('data_source')} (sha256 {str(manifest.get('data_sha256'))[:12]})",
         f"window: {run.equity.index[0].date()} .. {run.equity.index[-1].date()} "
         f"({len(run.equity)} trading days)",
+        *window_lines(manifest),
         f"costs: {config['costs']['fees_bps']} bps fees, {config['costs']['slippage_bps']} bps "
         "slippage",
         f"events skipped by the rebalance band: {skipped}",
@@ -192,9 +252,21 @@ def render_html(run: RunView, pngs: Mapping[str, bytes]) -> str:
         parts += [f"<h3>{title}</h3>", _metrics_table(run.metrics, columns)]
     parts.append(
         '<p class="meta">Fractions in percent; ratios annualised with 252 days; relative metrics '
-        "against the baseline. Rows <i>ref_*</i> are buy-and-hold references, not strategies."
+        "against the baseline. Rows <i>ref_*</i> are buy-and-hold references, not strategies. "
+        "A relative metric of the baseline against itself is n/a. Definitions: docs/metrics.md."
         "</p>"
     )
+    sections = {
+        "uncertainty": ("Uncertainty of the excess over the baseline",
+                        uncertainty_blocks(run.uncertainty)),
+        "periods": ("Sub-periods", period_blocks(run.periods)),
+        "yearly": ("Calendar years", yearly_blocks(run.yearly)),
+        "drawdowns": ("The five deepest drawdowns", drawdown_blocks(run.drawdowns)),
+    }  # fmt: skip
+    for key in ("uncertainty", "periods"):
+        title, blocks = sections[key]
+        if blocks:
+            parts += [f'<h2 id="{key}">{title}</h2>', html_body(blocks)]
     for chart in CHART_NAMES:
         encoded = base64.b64encode(pngs[chart]).decode("ascii")
         parts.append(f"<h2>{_CAPTIONS[chart]}</h2>")
@@ -202,5 +274,10 @@ def render_html(run: RunView, pngs: Mapping[str, bytes]) -> str:
             f'<img id="chart-{chart}" alt="{_CAPTIONS[chart]}" '
             f'src="data:image/png;base64,{encoded}">'
         )
+        if chart in _AFTER_CHART:
+            title, blocks = sections[_AFTER_CHART[chart]]
+            if blocks:
+                key = _AFTER_CHART[chart]
+                parts += [f'<h2 id="{key}">{title}</h2>', html_body(blocks)]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -12,7 +12,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Block", "Bullets", "Heading", "Paragraph", "Table", "to_html", "to_markdown"]
+__all__ = [
+    "Block",
+    "Bullets",
+    "Heading",
+    "Paragraph",
+    "Table",
+    "html_body",
+    "to_html",
+    "to_markdown",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,8 +96,8 @@ _STYLE = (
 )
 
 
-def to_html(blocks: Sequence[Block], *, title: str) -> str:
-    """Render ``blocks`` as one self-contained HTML page (no scripts, no external files)."""
+def html_body(blocks: Sequence[Block]) -> str:
+    """Render ``blocks`` as an HTML fragment (for a page that has its own head and style)."""
     body: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):
@@ -112,9 +121,14 @@ def to_html(blocks: Sequence[Block], *, title: str) -> str:
             body.append(
                 f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             )
+    return "\n".join(body)
+
+
+def to_html(blocks: Sequence[Block], *, title: str) -> str:
+    """Render ``blocks`` as one self-contained HTML page (no scripts, no external files)."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>\n"
-        + "\n".join(body)
+        + html_body(blocks)
         + "\n</body></html>\n"
     )

@@ -92,7 +92,10 @@ def test_default_config_runs_on_real_files(shared_prices_dir: Path) -> None:
     assert result.manifest["data_source"] == "files"
     assert result.manifest["synthetic"] is False
     assert result.manifest["data_provenance"]["adjustment"]["NVDA"] == "adj_close"
-    assert result.prices.index[0] == pd.Timestamp("2015-01-02")
+    # the prices hold the warm-up before the start (64 NVDA days); trading starts after it
+    assert result.prices.index[0] == pd.Timestamp("2014-10-01")
+    assert result.prices.index.get_loc(pd.Timestamp("2015-01-02")) == 64
+    assert result.equity.index[0] >= pd.Timestamp("2015-01-02")
     assert result.prices.index[-1] == pd.Timestamp("2026-07-31")
 
 

@@ -258,7 +258,8 @@ def test_read_golden_refuses_what_is_not_a_golden(tmp_path: Path) -> None:
 
 
 def test_same_panel_with_other_prices_is_refused() -> None:
-    prices = pd.DataFrame({"X": [1.0], "Y": [2.0]}, index=pd.DatetimeIndex(["2024-01-02"]))
+    # the panel starts on its first day (the warm-up's, here the start itself)
+    prices = pd.DataFrame({"X": [1.0], "Y": [2.0]}, index=pd.DatetimeIndex(["2024-01-01"]))
     config = parse_config({"run": {"start": "2024-01-01", "end": "2024-12-31"}, "baseline": "X"})
     result = SimpleNamespace(
         manifest=_manifest(data_sha256="e" * 64, data_source="files"), prices=prices, config=config

@@ -98,3 +98,89 @@ def test_a_real_data_run_before_the_late_listings(shared_prices_dir: Path) -> No
     assert result.manifest["members_outside_window"] == ["ALAB", "ARM"]
     assert result.equity.index[-1] == pd.Timestamp("2019-12-31")
     assert (result.weights.groupby(["strategy", "effective_date"])["weight"].sum() > 0.999).all()
+
+
+def test_the_warm_up_covers_the_longest_lookback_and_the_history_rule() -> None:
+    from backtest.config import StrategySpec, parse_config
+    from backtest.pipeline.prepare import warmup_rows
+
+    config = parse_config({"schedule": {"lag_days": 2}, "data": {"min_history_days": 30}})
+    assert warmup_rows(config) == 2 + 30 - 1  # no strategy: the eligibility rule alone
+    specs = (
+        StrategySpec(name="ew", kind="equal_weight"),
+        StrategySpec(
+            name="iv", kind="static",
+            params={"within": "inverse_volatility", "lookback_days": 126,
+                    "constraints": [{"kind": "capped", "max_weight": 0.5}]},
+        ),
+    )  # fmt: skip
+    # t_d is 2 rows before t_e >= start and needs 126 returns = 127 prices up to it
+    assert warmup_rows(dataclasses.replace(config, strategies=specs)) == 2 + 127 - 1
+    swept = dataclasses.replace(config, sweep={"grid": {"lookback_days": [20, 200]}})
+    assert warmup_rows(swept) == 2 + 201 - 1
+
+
+def test_a_lookback_strategy_decides_on_full_history_from_the_first_event() -> None:
+    from backtest.config import StrategySpec
+    from backtest.pipeline.runner import run
+
+    config = load_config(REPO / "configs" / "demo.toml")
+    config = dataclasses.replace(
+        config,
+        run=dataclasses.replace(config.run, start=dt.date(2021, 1, 1), end=dt.date(2021, 6, 30)),
+        strategies=(
+            StrategySpec(
+                name="iv",
+                kind="static",
+                params={"within": "inverse_volatility", "lookback_days": 126},
+            ),
+        ),
+    )
+    result = run(config)
+    first = result.events.iloc[0]
+    assert first["effective_date"] == pd.Timestamp("2021-01-01")  # the start, not months later
+    row = result.prices.index.get_loc(first["determination_date"])
+    assert row >= 126  # 126 returns before t_d were loaded
+    window = result.manifest["window"]
+    assert window["warmup"]["days"] == 1 + 127 - 1 and window["notes"] == []
+    # inverse volatility over exactly those 126 returns, by hand for the gpu bucket
+    returns = result.prices.iloc[row - 126 : row + 1][["AMD", "INTC", "NVDA"]].pct_change()
+    inverse = 1.0 / returns.iloc[1:].std(ddof=1)
+    first_weights = result.weights[
+        (result.weights["effective_date"] == first["effective_date"])
+        & (result.weights["strategy"] == "iv")
+    ].set_index("ticker")["weight"]
+    gpu = first_weights[["AMD", "INTC", "NVDA"]]
+    pd.testing.assert_series_equal(
+        gpu / gpu.sum(), inverse / inverse.sum(), check_names=False, rtol=1e-12
+    )
+
+
+def test_the_window_says_why_the_end_is_cut(shared_prices_dir: Path) -> None:
+    config = load_config(REPO / "configs" / "shared-files.toml")
+    config = dataclasses.replace(
+        config,
+        run=dataclasses.replace(config.run, start=dt.date(2023, 1, 3), end=dt.date(2026, 12, 31)),
+        data=dataclasses.replace(config.data, dir=str(shared_prices_dir)),
+        strategies=config.strategies[:1],
+    )
+    window = prepare(config, references=False).manifest["window"]
+    assert window["requested"] == ["2023-01-03", "2026-12-31"]
+    assert window["traded"] == ["2023-01-03", "2026-07-31"]  # 2023-01-03, not 2023-03-01
+    assert window["notes"] == [
+        "trading ends 2026-07-31, the data's last NVDA day on or before 2026-12-31"
+    ]
+
+
+def test_the_window_says_when_the_data_start_delays_the_first_event() -> None:
+    """The demo market starts 2015-01-02: no warm-up, so the first t_d with 21 days decides."""
+    window = prepare(load_config(REPO / "configs" / "demo.toml"), references=False).manifest[
+        "window"
+    ]
+    assert window["warmup"] == {"first": "2015-01-02", "days": 0}
+    assert window["traded"] == ["2015-02-02", "2026-07-31"]
+    assert window["notes"] == [
+        "trading starts 2015-02-02, the first monthly effective date (first trading day of a "
+        "period) on or after 2015-01-02 whose decision has 21 days of history (the data start "
+        "2015-01-02)"
+    ]

@@ -23,6 +23,7 @@ def result() -> Result:
             "run": {"name": "r", "start": dt.date(2023, 1, 3), "end": dt.date(2025, 6, 30)},
             "data": {"source": "demo"},
             "schedule": {"frequency": "monthly", "rebalance_band": 0.03},
+            "analysis": {"periods": ["2023", "2024-2025"], "bootstrap_reps": 200},
             "strategies": [{"name": "prop", "kind": "proportional"}],
         }
     )
@@ -123,8 +124,34 @@ def test_summary_markdown_has_one_row_per_metrics_row(result: Result, folder: Pa
     summary = (folder / "summary.md").read_text()
     assert "synthetic demo market, not real prices" in summary
     assert "Rows `ref_*` are buy-and-hold references (same fees), not strategies." in summary
-    rows = [line for line in summary.splitlines() if line.startswith("| ") and "---" not in line]
-    assert [r.split("|")[1].strip() for r in rows[1:]] == list(result.metrics.index)
+    first_table = summary.split("\n\n| strategy |", 1)[1].split("\n\n", 1)[0]
+    rows = [line for line in first_table.splitlines()[1:] if "---" not in line]
+    assert [r.split("|")[1].strip() for r in rows] == list(result.metrics.index)
+    # the demo calendar's January 2023 starts on Monday 2023-01-02, before the start
+    assert "traded 2023-02-01 .. 2025-06-30 (requested 2023-01-03 .. 2025-06-30)" in summary
+    assert "trading starts 2023-02-01, the first monthly effective date" in summary
+    for heading in ("### Calendar-year returns", "## Sub-periods", "### 2024-2025: 2024-01-01",
+                    "## Uncertainty of the excess over the baseline", "200 resamples"):  # fmt: skip
+        assert heading in summary
+    assert "| 2025 (partial: 2025-01-01 .. 2025-06-30) |" in summary
+
+
+def test_the_analysis_tables_are_files_and_load_back(result: Result, folder: Path) -> None:
+    loaded = load(folder)
+    for name in ("yearly", "monthly", "drawdowns", "rolling", "periods", "uncertainty"):
+        frame = getattr(result, name)
+        assert (folder / f"{name}.csv").is_file() and not frame.empty, name
+        pd.testing.assert_frame_equal(getattr(loaded, name), frame, obj=name)
+        on_disk = pd.read_csv(folder / f"{name}.csv")
+        assert list(on_disk.columns) == list(frame.columns) and len(on_disk) == len(frame)
+    assert set(result.yearly["strategy"]) == {"prop", "baseline", "ref_SPY", "ref_QQQ", "ref_SMH"}
+    assert set(result.drawdowns["strategy"]) == {"prop", "baseline"}
+    assert list(dict.fromkeys(result.periods["period"])) == ["2023", "2024-2025"]
+    metrics_json = json.loads((folder / "metrics.json").read_text())
+    boot = metrics_json["prop"]["bootstrap"]
+    assert boot["reps"] == 200 and boot["seed"] == 15 and boot["confidence"] == 0.95
+    assert boot["excess_cagr"]["estimate"] == result.metrics.loc["prop", "excess_cagr"]
+    assert "bootstrap" not in metrics_json["baseline"]
 
 
 def test_a_skeleton_folder_still_loads(folder: Path, tmp_path: Path) -> None:

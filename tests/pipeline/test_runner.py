@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 import backtest
-from backtest.config import Config, parse_config
+from backtest.config import AnalysisConfig, Config, parse_config
 from backtest.data.demo import DemoProvider
 from backtest.data.providers import LoadedPrices
 from backtest.errors import DataError
@@ -186,3 +187,31 @@ def test_reference_alignment_fills_short_gaps_and_drops_long_ones() -> None:
         "QQQ": "gap longer than 2 days at 2024-01-08",
         "SMH": "no price on the first effective date 2024-01-03",
     }
+
+
+def test_a_risk_free_series_enters_sharpe_sortino_and_alpha(tmp_path: Any) -> None:
+    """A T-bill file beside the config: each day's rate is the last one on or before it."""
+    (tmp_path / "tbill.csv").write_text("date,rate\n2021-12-01,0.01\n2023-07-03,0.05\n")
+    (tmp_path / "rf.toml").write_text(
+        '[run]\nname = "rf"\nstart = 2022-01-03\nend = 2024-06-28\n[data]\nsource = "demo"\n'
+        '[analysis]\nrisk_free = "tbill.csv"\nbootstrap_reps = 0\n'
+        '[[strategies]]\nname = "prop"\nkind = "proportional"\n'
+    )
+    result = run(backtest.load_config(tmp_path / "rf.toml"))
+    r = result.returns["prop"].to_numpy()
+    b = result.returns["baseline"].to_numpy()
+    annual = np.where(result.returns.index < pd.Timestamp("2023-07-03"), 0.01, 0.05)
+    x = r - ((1.0 + annual) ** (1.0 / 252) - 1.0)
+    xb = b - ((1.0 + annual) ** (1.0 / 252) - 1.0)
+    row = result.metrics.loc["prop"]
+    assert row["sharpe_ratio"] == pytest.approx(x.mean() / x.std(ddof=1) * np.sqrt(252), rel=1e-12)
+    downside = np.sqrt(np.mean(np.minimum(x, 0.0) ** 2))
+    assert row["sortino_ratio"] == pytest.approx(x.mean() * np.sqrt(252) / downside, rel=1e-12)
+    slope = np.cov(x, xb, ddof=1)[0, 1] / np.var(xb, ddof=1)
+    assert row["alpha"] == pytest.approx((x.mean() - slope * xb.mean()) * 252, rel=1e-10)
+    # the risk-free rate leaves everything that does not use it alone
+    config = backtest.load_config(tmp_path / "rf.toml")
+    plain = run(dataclasses.replace(config, analysis=AnalysisConfig(bootstrap_reps=0)))
+    for name in ("total_return", "cagr", "information_ratio", "beta", "max_drawdown"):
+        assert plain.metrics.loc["prop", name] == pytest.approx(row[name], rel=1e-12), name
+    assert plain.metrics.loc["prop", "sharpe_ratio"] > row["sharpe_ratio"]

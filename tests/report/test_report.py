@@ -45,6 +45,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {
             "run": {"name": "rep", "start": dt.date(2023, 1, 3), "end": dt.date(2025, 6, 30)},
             "data": {"source": "demo"},
+            "analysis": {"periods": ["2023", "2024-2025"], "bootstrap_reps": 200},
             "strategies": [
                 {"name": "prop", "kind": "proportional"},
                 {"name": "prop_edge", "kind": "proportional", "edge_fraction": 0.6},
@@ -88,8 +89,23 @@ def test_page_shows_the_metrics_and_the_synthetic_label(report: Path) -> None:
         ("reference", "ref_SPY"), ("reference", "ref_QQQ"), ("reference", "ref_SMH"),
     ]  # fmt: skip
     assert rows == one_table * 3  # performance, against the baseline, trading
-    headers = [h for h in re.findall(r"<th>([^<]+)</th>", page) if h != "strategy"]
+    metrics_part = page.split("<h2>Metrics</h2>", 1)[1].split("<h2", 1)[0]
+    headers = [h for h in re.findall(r"<th>([^<]+)</th>", metrics_part) if h != "strategy"]
     assert sorted(headers) == sorted(METRIC_NAMES)  # every metric shown exactly once
+    # the baseline against itself: n/a, never 0.0 % or 1.00
+    baseline_cells = re.findall(r'<tr class="baseline"><td>baseline</td>(.*?)</tr>', metrics_part)
+    relative = re.findall(r"<td>([^<]*)</td>", baseline_cells[1])
+    assert relative == ["n/a"] * 9
+
+
+def test_page_has_every_analysis_section(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    for section in ('id="uncertainty"', 'id="yearly"', 'id="drawdowns"', 'id="periods"'):
+        assert section in page
+    assert "Calendar-year excess over the baseline" in page
+    assert "Stationary bootstrap (Politis-Romano)" in page
+    assert "traded 2023-02-01 .. 2025-06-30 (requested 2023-01-03 .. 2025-06-30)" in page
+    assert "not recovered" in page or "days to recover" in page
 
 
 def _chromium(page: Path, profile: Path) -> subprocess.CompletedProcess[str]:

@@ -240,6 +240,23 @@ def _config(old: str, new: str, config: str = "demo") -> Callable[[Workspace], l
     return prepare
 
 
+def _analysis(line: str) -> Callable[[Workspace], list[str]]:
+    """A demo config with an ``[analysis]`` section holding ``line``."""
+    return _config("[costs]", f"[analysis]\n{line}\n\n[costs]")
+
+
+def _risk_free_file(text: str | None) -> Callable[[Workspace], list[str]]:
+    """A demo config whose ``analysis.risk_free`` names ``tbill.csv`` (absent when ``None``)."""
+
+    def prepare(ws: Workspace) -> list[str]:
+        if text is not None:
+            (ws.root / "tbill.csv").write_text(text, encoding="utf-8")
+        ws.edit(ws.demo, "[costs]", '[analysis]\nrisk_free = "tbill.csv"\n\n[costs]')
+        return ["run", str(ws.demo)]
+
+    return prepare
+
+
 def _unlisted_member(ws: Workspace) -> list[str]:
     """The default universe minus ALAB's `member_from`, run over a window before its listing."""
     packaged = resources.files("universes").joinpath("compute_layer.toml").read_text()
@@ -664,6 +681,64 @@ CASES: tuple[BadInput, ...] = (
         match=r"`data\.min_history_days` must be >= 1, got 0",
     ),
     BadInput(
+        key="config-period-form",
+        area="config",
+        what='`analysis.periods = ["2015-22"]`',
+        prepare=_analysis('periods = ["2015-22"]'),
+        match=r"`analysis\.periods\[1\]` must be YYYY, YYYY-YYYY or YYYY-MM-DD\.\.YYYY-MM-DD .*"
+        r"got '2015-22'",
+    ),
+    BadInput(
+        key="config-period-outside",
+        area="config",
+        what='`analysis.periods = ["2030"]` outside the run',
+        prepare=_analysis('periods = ["2030"]'),
+        match=r"`analysis\.periods\[1\]` \(2030\) must overlap the run 2024-01-02 \.\. 2025-06-30",
+    ),
+    BadInput(
+        key="config-risk-free-range",
+        area="config",
+        what="`analysis.risk_free = 5` (not an annual fraction)",
+        prepare=_analysis("risk_free = 5"),
+        match=r"`analysis\.risk_free` must be an annual rate in \(-1, 1\), got 5\.0",
+    ),
+    BadInput(
+        key="config-risk-free-missing",
+        area="config",
+        what="`analysis.risk_free` names a CSV that does not exist",
+        prepare=_risk_free_file(None),
+        match=r"risk-free file `.*tbill\.csv` does not exist",
+    ),
+    BadInput(
+        key="config-risk-free-columns",
+        area="config",
+        what="risk-free CSV with columns `day,yield`",
+        prepare=_risk_free_file("day,yield\n2024-01-02,0.05\n"),
+        match=r"risk-free file `.*tbill\.csv` must have the columns date,rate, got day,yield",
+    ),
+    BadInput(
+        key="config-risk-free-late",
+        area="config",
+        what="risk-free CSV starting after the run's first day",
+        prepare=_risk_free_file("date,rate\n2025-01-02,0.05\n"),
+        match=r"risk-free file `.*tbill\.csv` starts 2025-01-02, after the run's first traded "
+        r"day 2024-02-01",
+    ),
+    BadInput(
+        key="config-bootstrap-reps",
+        area="config",
+        what="`analysis.bootstrap_reps = 5`",
+        prepare=_analysis("bootstrap_reps = 5"),
+        match=r"`analysis\.bootstrap_reps` must be 0 \(off\) or >= 100, got 5",
+    ),
+    BadInput(
+        key="config-rolling-days",
+        area="config",
+        what="`analysis.rolling_days = 5`",
+        prepare=_analysis("rolling_days = 5"),
+        match=r"`analysis\.rolling_days` must be >= 20, got 5",
+    ),
+    BadInput(
         key="config-unknown-strategy",
         area="config",
         what='strategy `kind = "momentum"`',
@@ -752,7 +827,8 @@ CASES: tuple[BadInput, ...] = (
         area="config",
         what="2022-2023 with a universe whose ALAB (lists 2024) has no `member_from`",
         prepare=_unlisted_member,
-        match=r"`ALAB` has no price on the NVDA calendar between 2022-01-03 and 2023-06-30; "
+        # the window checked starts with the warm-up loaded before `run.start` (2022-01-03)
+        match=r"`ALAB` has no price on the NVDA calendar between 2021-10-05 and 2023-06-30; "
         r"every member needs a price in the run's window \(set its `member_from`",
     ),
     BadInput(
@@ -995,7 +1071,7 @@ CASES: tuple[BadInput, ...] = (
         area="prices",
         what="`AVGO.csv` with a header and no rows",
         prepare=_prices(lambda ws: ws.write_prices("AVGO", ["date,adj_close"])),
-        match=r"`AVGO` has no price on the NVDA calendar between 2024-01-02 and 2025-06-30; every ",
+        match=r"`AVGO` has no price on the NVDA calendar between 2023-10-04 and 2025-06-30; every ",
     ),
     BadInput(
         key="prices-no-date-column",
@@ -1026,7 +1102,7 @@ CASES: tuple[BadInput, ...] = (
         area="prices",
         what="`QCOM.csv` ends before the run starts",
         prepare=_prices(_only_before_window),
-        match=r"`QCOM` has no price on the NVDA calendar between 2024-01-02 and 2025-06-30; every ",
+        match=r"`QCOM` has no price on the NVDA calendar between 2023-10-04 and 2025-06-30; every ",
     ),
     BadInput(
         key="prices-missing-file",
@@ -1200,6 +1276,14 @@ CASES: tuple[BadInput, ...] = (
         what="`--start 2022-02-30`",
         prepare=lambda ws: ["run", str(ws.demo), "--start", "2022-02-30"],
         match=r"`--start` must be a date \(YYYY-MM-DD\), got '2022-02-30'",
+    ),
+    BadInput(
+        key="cli-bad-periods",
+        area="cli",
+        what="`--periods 2015-2022,23-26`",
+        prepare=lambda ws: ["run", str(ws.demo), "--periods", "2015-2022,23-26"],
+        match=r"`analysis\.periods\[2\]` must be YYYY, YYYY-YYYY or YYYY-MM-DD\.\.YYYY-MM-DD .*"
+        r"got '23-26'",
     ),
     BadInput(
         key="cli-end-before-start",

@@ -31,6 +31,7 @@ import pytest
 import strategies
 from backtest.config import Config, StrategySpec
 from backtest.context import Context
+from backtest.data.providers import LoadedPrices
 from backtest.inputs.context import eligibility
 from backtest.pipeline.runner import Result, run
 from backtest.sweep.kernel import simulate_batch
@@ -361,3 +362,48 @@ def test_the_sweep_fast_path_decides_and_values_the_past_from_the_past(
         _bits(equities["base"][:, upto]), _bits(equities["changed"][:, upto])
     )
     assert not np.array_equal(equities["base"][:, ~upto], equities["changed"][:, ~upto])
+
+
+@dataclass(frozen=True, kw_only=True)
+class _WarmupNoise:
+    """The demo market with every price strictly before ``before`` (the warm-up) scrambled."""
+
+    before: pd.Timestamp
+    name: str = "demo"
+    synthetic: bool = True
+
+    def load(self, tickers: Any, start: Any, end: Any) -> LoadedPrices:
+        from backtest.data.demo import DemoProvider
+
+        panel = DemoProvider().load(tickers, start, end).prices.copy()
+        early = np.asarray(panel.index < self.before)
+        rng = np.random.default_rng(5)
+        panel.loc[early] = panel.loc[early].to_numpy() * rng.uniform(0.5, 2.0, (early.sum(), 1))
+        return LoadedPrices(prices=panel)
+
+
+def test_the_warm_up_is_read_for_decisions_and_the_first_event_is_the_start() -> None:
+    """Warm-up: the first decision of a run starting 2021-01-01 reads the prices before it.
+
+    Scrambling only the warm-up (prices before the start) moves the first event's weights of
+    the lookback strategies, so they are read; the first event is the start itself (its t_d,
+    2020-12-31, has the warm-up's history); and the future canary above runs on windows with
+    a warm-up too (2021-01-04 starts, prices loaded from 2020).
+    """
+    config = demo_config(schedule=MONTHLY, start="2021-01-01")  # a business day: demo calendar
+    base = _base_run(config)
+    first = base.events.iloc[0]
+    assert first["effective_date"] == pd.Timestamp("2021-01-01")
+    assert first["determination_date"] == pd.Timestamp("2020-12-31")
+    assert base.prices.index[0] < pd.Timestamp("2020-12-01")
+    assert base.equity.index[0] == pd.Timestamp("2021-01-01")
+    scrambled = run(config, provider=_WarmupNoise(before=pd.Timestamp("2021-01-01")))
+    on_first = base.weights["effective_date"] == first["effective_date"]
+    moved = (
+        base.weights.loc[on_first, "weight"].to_numpy()
+        != scrambled.weights.loc[on_first, "weight"].to_numpy()
+    )
+    movers = set(base.weights.loc[on_first].loc[moved, "strategy"])
+    assert movers, "the warm-up prices were not read by any decision"
+    lookback = {s.name for s in CANARY_SPECS if "inverse_volatility" in repr(s.params)}
+    assert lookback and lookback <= movers

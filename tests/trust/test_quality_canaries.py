@@ -30,6 +30,7 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.realdata
 
 START, END = dt.date(2016, 1, 4), dt.date(2019, 12, 31)
+STORED = START - dt.timedelta(days=120)  # the cache and snapshot hold the run's warm-up too
 CLIFF = "2017-03-01"
 UNIVERSE = """\
 name = "canary"
@@ -90,17 +91,17 @@ def _source(kind: str, folder: Path, universe: Path) -> Config:
     if kind == "files":
         return _config(universe, {"source": "files", "dir": str(folder)})
     tickers = ["MU", "NVDA", "TSM"]
-    loaded = FilesProvider(path=folder).load(tickers, START, END)
+    loaded = FilesProvider(path=folder).load(tickers, STORED, END)
     if kind == "cache":
         cache = PriceCache(root=folder.parent / "cache")
         for ticker in tickers:
             cache.write(
-                ticker, loaded.prices[ticker], start=START, covered_until=END, source="yahoo",
+                ticker, loaded.prices[ticker], start=STORED, covered_until=END, source="yahoo",
                 fetched_at=dt.datetime(2020, 1, 2, tzinfo=dt.UTC), adjustment="adj_close",
                 versions={"yfinance": "test"},
             )  # fmt: skip
         return _config(universe, {"source": "yahoo", "offline": True, "cache_dir": str(cache.root)})
-    aligned, _ = align_prices(loaded.prices, baseline="NVDA", start=START, end=END)
+    aligned, _ = align_prices(loaded.prices, baseline="NVDA", start=STORED, end=END)
     snapshot = folder.parent / "snap.parquet"
     write_snapshot(aligned, snapshot, provenance={"source": "files"})
     return _config(universe, {"source": "snapshot", "snapshot": str(snapshot)})
@@ -139,7 +140,8 @@ def test_an_fx_series_with_an_inverted_quote_is_refused(
     folder = tmp_path / "prices"
     universe = _prices(shared_prices_dir, folder, cliff=False, currency="TWD")
     days = pd.read_csv(folder / "NVDA.csv")["date"]
-    days = days[(days >= "2015-11-01") & (days <= "2019-12-31")].reset_index(drop=True)
+    # from before the warm-up of the first decision (the run starts 2016-01-04)
+    days = days[(days >= "2015-08-03") & (days <= "2019-12-31")].reset_index(drop=True)
     rate = pd.Series(0.031 * np.exp(np.random.default_rng(5).normal(0, 0.002, len(days))))
     config = _config(universe, {"source": "files", "dir": str(folder), "fx": {"TWD": "TWDUSD=X"}})
 
