@@ -36,6 +36,7 @@ from backtest.parsing import coerce, read_toml, suggest
 
 __all__ = [
     "Anchor",
+    "AttributionConfig",
     "Config",
     "CostsConfig",
     "DataConfig",
@@ -47,6 +48,7 @@ __all__ = [
     "SignalConfig",
     "SignalMode",
     "StrategySpec",
+    "check_attribution_reference",
     "config_hash",
     "load_config",
     "parse_config",
@@ -201,6 +203,26 @@ class CostsConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AttributionConfig:
+    """``[attribution]``: what every strategy's return is attributed against.
+
+    ``reference`` is ``"baseline"`` (the NVDA buy-and-hold, the default) or the ``name`` of a
+    ``[[strategies]]`` entry of the same config (e.g. ``static``, the tilts' neutral point); the
+    name is checked against the strategies when the config is parsed.
+    """
+
+    reference: str = "baseline"
+
+    def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
+        if not isinstance(self.reference, str) or not _NAME.match(self.reference):
+            raise ConfigError(
+                "`attribution.reference` must be `baseline` or a strategy name, got "
+                f"{self.reference!r}"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
 class StrategySpec:
     """One ``[[strategies]]`` entry: an output name, a registry kind and its parameters."""
 
@@ -226,6 +248,7 @@ class Config:
     baseline: str = "NVDA"
     strategies: tuple[StrategySpec, ...] = ()
     sweep: Mapping[str, Any] = field(default_factory=dict)
+    attribution: AttributionConfig = field(default_factory=AttributionConfig)
     path: str = "<inline>"
 
     def __post_init__(self) -> None:
@@ -242,6 +265,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "signal": SignalConfig,
     "schedule": Schedule,
     "costs": CostsConfig,
+    "attribution": AttributionConfig,
 }
 _TOP_KEYS = (*_SECTIONS, "universe", "baseline", "strategies", "sweep")
 
@@ -283,17 +307,37 @@ def parse_config(raw: Mapping[str, Any], path: str = "<inline>") -> Config:
     if not isinstance(sweep, Mapping):
         raise ConfigError(f"{path}: `sweep` must be a table ([sweep]), got {sweep!r}")
     try:
-        return Config(
+        config = Config(
             **sections,
             **top,
             strategies=_parse_strategies(raw.get("strategies", []), path),
             sweep=dict(sweep),
             path=path,
         )
+        check_attribution_reference(config)
+        return config
     except ConfigError as exc:
         if str(exc).startswith(f"{path}:"):
             raise
         raise ConfigError(f"{path}: {exc}") from exc
+
+
+def check_attribution_reference(config: Config) -> str:
+    """Return ``config.attribution.reference`` if it names the baseline or a strategy of ``config``.
+
+    Raises
+    ------
+    ConfigError
+        Listing the allowed names (with a "did you mean").
+    """
+    reference = config.attribution.reference
+    allowed = ["baseline", *(s.name for s in config.strategies)]
+    if reference not in allowed:
+        raise ConfigError(
+            f"`attribution.reference` must be `baseline` or a strategy of the config, got "
+            f"{reference!r}{suggest(reference, allowed)}; allowed: {', '.join(allowed)}"
+        )
+    return reference
 
 
 def _build(cls: type[Any], table: Mapping[str, Any], path: str, section: str) -> Any:

@@ -15,7 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO, get_args
 
-from backtest.config import Config, DataSource, config_hash, load_config
+from backtest.config import (
+    Config,
+    DataSource,
+    check_attribution_reference,
+    config_hash,
+    load_config,
+)
 from backtest.errors import BacktestError, ConfigError
 from backtest.parsing import parse_date
 
@@ -52,6 +58,12 @@ def add_override_flags(parser: argparse.ArgumentParser, *, out: bool = True) -> 
     )
     group.add_argument("--start", metavar="YYYY-MM-DD", help="first day (overrides run.start)")
     group.add_argument("--end", metavar="YYYY-MM-DD", help="last day (overrides run.end)")
+    group.add_argument(
+        "--attribution-reference",
+        metavar="NAME",
+        help="what returns are attributed against: baseline or a strategy of the config "
+        "(overrides attribution.reference)",
+    )
     if out:
         group.add_argument(
             "--out", default="results", help="parent folder of run folders (default: results)"
@@ -74,14 +86,21 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
         data_changes["dir"] = str(Path(args.data_dir).resolve())
     if getattr(args, "offline", False):
         data_changes["offline"] = True
-    if not run_changes and not data_changes:
+    reference = getattr(args, "attribution_reference", None)
+    if not run_changes and not data_changes and not reference:
         return config
     try:
-        return dataclasses.replace(
+        changed = dataclasses.replace(
             config,
             run=dataclasses.replace(config.run, **run_changes),
             data=dataclasses.replace(config.data, **data_changes),
         )
+        if reference:
+            changed = dataclasses.replace(
+                changed, attribution=dataclasses.replace(config.attribution, reference=reference)
+            )
+            check_attribution_reference(changed)
+        return changed
     except ConfigError as exc:
         raise ConfigError(f"{config.path} with command-line overrides: {exc}") from exc
 

@@ -18,14 +18,25 @@ at full precision, so `load` returns exactly the frames of the `Result` that was
 ``skipped_events.csv``            ``strategy,effective_date`` (rebalance band)
 ``reference_equity.csv``          wide: ``date``, one column per reference (``ref_SPY`` ...)
 ``events.csv``                    ``determination_date,effective_date,share``
+``attribution.csv``               ``strategy,reference,period,period_start,period_end,segment,
+                                  weight,reference_weight,return,reference_return,allocation,
+                                  selection,interaction,cost,total``: Brinson-Fachler by bucket
+                                  (`backtest.pipeline.attribution`)
+``attribution_summary.csv``       the effects linked (Carino) per strategy, year / ``all`` and
+                                  segment / ``total``, with the compounded returns
+``turnover_causes.csv``           ``strategy,effective_date,cause,turnover,fees``: each event's
+                                  turnover and fees by rule (`backtest.pipeline.turnover_causes`)
+``turnover_causes_summary.csv``   ``strategy,year,cause,turnover,fees,per_year`` per calendar
+                                  year and ``all``
 ``summary.md``, ``report.html``   Markdown table; self-contained HTML report
 ``charts/*.png``                  the report's charts, for the README and CI artifacts
 ================================  ===============================================================
 
 `RunFrames` is the one definition of the frames a run has; `Result` adds what only the run in
 memory knows (the config object, the universe, the aligned prices), `LoadedRun` the folder it
-was read from. ``returns``, ``skipped_events`` and ``share`` are derived from ``equity``,
-``turnover`` and ``events`` (computed once, on first use), never stored twice.
+was read from. ``returns``, ``skipped_events``, ``share``, ``attribution_summary`` and
+``turnover_causes_summary`` are derived from ``equity``, ``turnover``, ``events``,
+``attribution`` and ``turnover_causes`` (computed once, on first use), never stored twice.
 """
 
 from __future__ import annotations
@@ -44,6 +55,8 @@ from backtest.config import Config
 from backtest.data.validate import AlignmentReport
 from backtest.errors import BacktestError, ConfigError
 from backtest.metrics import daily_returns
+from backtest.pipeline.attribution import ATTRIBUTION_COLUMNS, linked_attribution
+from backtest.pipeline.turnover_causes import CAUSE_COLUMNS, summarise_causes
 from backtest.report import html as report_html
 from backtest.report.tables import summary_markdown
 from universes import Universe
@@ -81,6 +94,12 @@ class RunFrames:
     metrics : DataFrame
         One row per strategy, ``baseline``, then each reference (index ``strategy``).
     manifest : dict
+    attribution : DataFrame (long)
+        Per strategy, period and segment, the Brinson-Fachler effects against the config's
+        ``attribution.reference`` (`backtest.pipeline.attribution.ATTRIBUTION_COLUMNS`).
+    turnover_causes : DataFrame (long)
+        ``strategy, effective_date, cause, turnover, fees``: each event's turnover and fees by
+        rule; the parts of an event add up to its row of ``turnover``.
     """
 
     equity: pd.DataFrame
@@ -92,6 +111,8 @@ class RunFrames:
     events: pd.DataFrame
     metrics: pd.DataFrame
     manifest: dict[str, Any]
+    attribution: pd.DataFrame
+    turnover_causes: pd.DataFrame
 
     @cached_property
     def returns(self) -> pd.DataFrame:
@@ -113,6 +134,20 @@ class RunFrames:
             index=pd.DatetimeIndex(self.events["effective_date"], name="effective_date"),
             name="share",
         )
+
+    @cached_property
+    def attribution_summary(self) -> pd.DataFrame:
+        """The attribution linked per calendar year and over the run (`linked_attribution`)."""
+        return linked_attribution(
+            self.attribution,
+            self.equity,
+            initial_cash=float(self.manifest["config"]["run"]["initial_cash"]),
+        )
+
+    @cached_property
+    def turnover_causes_summary(self) -> pd.DataFrame:
+        """Turnover and fees by rule per calendar year and ``all`` (`summarise_causes`)."""
+        return summarise_causes(self.turnover_causes, pd.DatetimeIndex(self.equity.index))
 
     def target_frames(self) -> dict[str, pd.DataFrame]:
         """Return each strategy's targets as a wide frame (effective dates x tickers)."""
@@ -205,6 +240,13 @@ def _write_files(result: RunFrames, folder: Path) -> None:
         folder / "reference_equity.csv", date_format=_DATE
     )
     result.events[_EVENTS].to_csv(folder / "events.csv", index=False, date_format=_DATE)
+    for name, frame in (
+        ("attribution", result.attribution),
+        ("attribution_summary", result.attribution_summary),
+        ("turnover_causes", result.turnover_causes),
+        ("turnover_causes_summary", result.turnover_causes_summary),
+    ):
+        frame.to_csv(folder / f"{name}.csv", index=False, date_format=_DATE)
     (folder / "summary.md").write_text(
         summary_markdown(
             result.metrics,
@@ -270,4 +312,10 @@ def load(path: str | os.PathLike[str]) -> LoadedRun:
         events=_table(folder, "events.csv", _EVENTS, ["determination_date", "effective_date"]),
         metrics=pd.read_csv(folder / "metrics.csv", index_col="strategy"),
         manifest=manifest,
+        attribution=_table(
+            folder, "attribution.csv", list(ATTRIBUTION_COLUMNS), ["period_start", "period_end"]
+        ),
+        turnover_causes=_table(
+            folder, "turnover_causes.csv", list(CAUSE_COLUMNS), ["effective_date"]
+        ),
     )

@@ -5,8 +5,10 @@ universe, prices, signal and reference ETFs and builds the strategies' `Context`
 strategy of the config (and any given from Python) returns its weights, checked by
 `backtest.context.check_weights`; the NVDA ``baseline`` and the reference rows are
 `strategies.BuyAndHold` strategies; one `backtest.engine.simulation.simulate` call values them
-all; `backtest.metrics.metrics_table` measures them; the `Result` holds the frames that
-``results/<run>/`` is written from (`backtest.pipeline.result.write_run`).
+all; `backtest.metrics.metrics_table` measures them; `backtest.pipeline.attribution` and
+`backtest.pipeline.turnover_causes` explain the returns by bucket and the turnover by rule; the
+`Result` holds the frames that ``results/<run>/`` is written from
+(`backtest.pipeline.result.write_run`).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from backtest.data.providers import PriceProvider
 from backtest.engine.simulation import Simulation, simulate
 from backtest.inputs.references import REFERENCE_PREFIX
 from backtest.metrics import daily_returns, metrics_table
+from backtest.pipeline.attribution import bucket_attribution
 from backtest.pipeline.prepare import Prepared, prepare
 from backtest.pipeline.result import Result
+from backtest.pipeline.turnover_causes import run_causes
 from strategies import BuyAndHold
 from strategies.build import build_strategy
 
@@ -60,6 +64,9 @@ def run(
     reference_equity = simulation.equity[references].rename_axis(index="date")
     returns = daily_returns(simulation.equity, config.run.initial_cash)
     context = prepared.context
+    holdings = _long_holdings(simulation, names, list(prepared.prices.columns))
+    orders = _orders(simulation, names)
+    turnover = _long_turnover(simulation, {n: targets[n] for n in names})
     return Result(
         config=config,
         universe=prepared.universe,
@@ -67,9 +74,9 @@ def run(
         alignment=prepared.alignment,
         equity=equity,
         weights=_long_weights({n: targets[n] for n in names}, context, prepared.prices.columns),
-        holdings=_long_holdings(simulation, names, list(prepared.prices.columns)),
-        orders=_orders(simulation, names),
-        turnover=_long_turnover(simulation, {n: targets[n] for n in names}),
+        holdings=holdings,
+        orders=orders,
+        turnover=turnover,
         reference_equity=reference_equity,
         events=context.events[["determination_date", "effective_date"]].assign(
             share=context.share.to_numpy()
@@ -82,6 +89,25 @@ def run(
             references=tuple(references),
         ),
         manifest=prepared.manifest,
+        attribution=bucket_attribution(
+            equity=equity,
+            holdings=holdings,
+            orders=orders,
+            turnover=turnover,
+            prices=prepared.prices,
+            buckets=prepared.universe.buckets,
+            initial_cash=config.run.initial_cash,
+            reference=config.attribution.reference,
+        ),
+        turnover_causes=run_causes(
+            strategies=strategies,
+            context=context,
+            targets={n: targets[n] for n in names},
+            holdings=holdings,
+            orders=orders,
+            turnover=turnover,
+            prices=prepared.prices,
+        ),
     )
 
 

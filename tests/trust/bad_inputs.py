@@ -598,6 +598,14 @@ CASES: tuple[BadInput, ...] = (
         match=r"`strategies\[2\]`\.name 'tilt' is already used",
     ),
     BadInput(
+        key="config-attribution-reference",
+        area="config",
+        what="`[attribution] reference` naming no strategy of the config",
+        prepare=_config("[costs]", '[attribution]\nreference = "tlit"\n\n[costs]'),
+        match=r"`attribution\.reference` must be `baseline` or a strategy of the config, got "
+        r"'tlit' \(did you mean `tilt`\?\); allowed: baseline, tilt",
+    ),
+    BadInput(
         key="config-baseline-unknown",
         area="config",
         what='`baseline = "ZZZZ"` (not in the demo market)',
@@ -986,6 +994,14 @@ CASES: tuple[BadInput, ...] = (
         what="`run` over an existing results folder, no `--force`",
         prepare=_results_exist,
         match=r"results folder `results/bad` already exists; pass --force to replace it",
+    ),
+    BadInput(
+        key="cli-attribution-reference",
+        area="cli",
+        what="`--attribution-reference static` on a config without `static`",
+        prepare=lambda ws: ["run", str(ws.demo), "--attribution-reference", "static"],
+        match=r"with command-line overrides: `attribution\.reference` must be `baseline` or a "
+        r"strategy of the config, got 'static'; allowed: baseline, tilt",
     ),
     BadInput(
         key="cli-sweep-chunk-size",

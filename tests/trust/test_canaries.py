@@ -92,6 +92,19 @@ def differences_up_to(base: Result, other: Result, after: pd.Timestamp) -> list[
     else:
         moved_cols = (_bits(eq_left.to_numpy()) != _bits(eq_right.to_numpy())).any(axis=0)
         found += [f"equity of `{c}` up to X" for c in np.asarray(eq_left.columns)[moved_cols]]
+    for name, frame, date in (
+        ("attribution", "attribution", "period_end"),
+        ("turnover by rule", "turnover_causes", "effective_date"),
+    ):
+        left_x = getattr(base, frame)
+        right_x = getattr(other, frame)
+        left_x = left_x[left_x[date] <= after].reset_index(drop=True)
+        right_x = right_x[right_x[date] <= after].reset_index(drop=True)
+        numbers = left_x.select_dtypes("number").columns
+        if not left_x.drop(columns=numbers).equals(right_x.drop(columns=numbers)):
+            found.append(f"the {name} rows up to X differ")
+        elif (_bits(left_x[numbers].to_numpy()) != _bits(right_x[numbers].to_numpy())).any():
+            found.append(f"the {name} up to X")
     return found
 
 
