@@ -15,12 +15,21 @@ from typing import Any, Protocol
 import pandas as pd
 
 from backtest.constants import BASELINE_COLUMN
-from backtest.report import charts
+from backtest.report import attribution, charts
+from backtest.report.markup import html_fragment
 from backtest.report.tables import format_metrics
 
 __all__ = ["CHART_NAMES", "RunView", "render_charts", "render_html"]
 
-CHART_NAMES = ("equity", "drawdown", "bucket_weights", "rolling_excess", "turnover_costs")
+CHART_NAMES = (
+    "equity",
+    "drawdown",
+    "bucket_weights",
+    "rolling_excess",
+    "turnover_costs",
+    "attribution",
+    "turnover_causes",
+)
 """Chart files (``charts/<name>.png``) in page order."""
 
 _CSS = """
@@ -52,6 +61,9 @@ class RunView(Protocol):
     share : Series, inference share per effective date
     metrics : DataFrame, index ``strategy``
     manifest : dict
+    attribution, attribution_summary, turnover_causes_summary : DataFrame (long)
+        The run's ``attribution.csv``, ``attribution_summary.csv``,
+        ``turnover_causes_summary.csv``.
     """
 
     @property
@@ -94,6 +106,21 @@ class RunView(Protocol):
         """The run's manifest."""
         ...
 
+    @property
+    def attribution(self) -> pd.DataFrame:
+        """Brinson-Fachler effects per strategy, period and segment."""
+        ...
+
+    @property
+    def attribution_summary(self) -> pd.DataFrame:
+        """The effects linked per year and over the run."""
+        ...
+
+    @property
+    def turnover_causes_summary(self) -> pd.DataFrame:
+        """Turnover and fees by rule per year and over the run."""
+        ...
+
 
 def render_charts(run: RunView) -> dict[str, bytes]:
     """Draw every chart of ``run``; returns chart name -> PNG bytes, in `CHART_NAMES` order."""
@@ -109,6 +136,12 @@ def render_charts(run: RunView) -> dict[str, bytes]:
         "rolling_excess": charts.rolling_excess_chart(run.returns, baseline_ticker=baseline),
         "turnover_costs": charts.turnover_costs_chart(
             run.turnover, float(config["run"]["initial_cash"])
+        ),
+        "attribution": attribution.attribution_chart(
+            run.attribution_summary, [str(c) for c in run.equity.columns]
+        ),
+        "turnover_causes": attribution.turnover_causes_chart(
+            run.turnover_causes_summary, strategies
         ),
     }
     if run.manifest.get("synthetic"):
@@ -154,6 +187,8 @@ _CAPTIONS = {
     "bucket_weights": "Bucket weights over time and the inference share",
     "rolling_excess": "Rolling 12-month excess return vs the baseline",
     "turnover_costs": "Turnover and costs",
+    "attribution": "Attribution by bucket per year",
+    "turnover_causes": "Turnover by rule per year",
 }
 
 
@@ -194,6 +229,13 @@ def render_html(run: RunView, pngs: Mapping[str, bytes]) -> str:
         '<p class="meta">Fractions in percent; ratios annualised with 252 days; relative metrics '
         "against the baseline. Rows <i>ref_*</i> are buy-and-hold references, not strategies."
         "</p>"
+    )
+    parts.append(
+        html_fragment(
+            attribution.explanation_blocks(
+                run.attribution_summary, run.attribution, run.turnover_causes_summary
+            )
+        )
     )
     for chart in CHART_NAMES:
         encoded = base64.b64encode(pngs[chart]).decode("ascii")

@@ -12,7 +12,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Block", "Bullets", "Heading", "Paragraph", "Table", "to_html", "to_markdown"]
+__all__ = [
+    "Block",
+    "Bullets",
+    "Heading",
+    "Paragraph",
+    "Table",
+    "html_fragment",
+    "to_html",
+    "to_markdown",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +98,16 @@ _STYLE = (
 
 def to_html(blocks: Sequence[Block], *, title: str) -> str:
     """Render ``blocks`` as one self-contained HTML page (no scripts, no external files)."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>\n"
+        + html_fragment(blocks)
+        + "\n</body></html>\n"
+    )
+
+
+def html_fragment(blocks: Sequence[Block]) -> str:
+    """Render ``blocks`` as HTML elements (no page around them), one per line."""
     body: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):
@@ -112,9 +131,4 @@ def to_html(blocks: Sequence[Block], *, title: str) -> str:
             body.append(
                 f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>\n"
-        + "\n".join(body)
-        + "\n</body></html>\n"
-    )
+    return "\n".join(body)
