@@ -40,6 +40,7 @@ __all__ = [
     "load",
     "load_config",
     "markdown",
+    "proforma",
     "run",
 ]
 
@@ -61,6 +62,7 @@ _LAZY = {
     "LoadedRun": "backtest.pipeline.result",
     "Result": "backtest.pipeline.result",
     "load": "backtest.pipeline.result",
+    "proforma": "backtest.pipeline.proforma",
     "run": "backtest.pipeline.runner",
 }
 """Public name -> the module that defines it."""

@@ -1004,6 +1004,32 @@ CASES: tuple[BadInput, ...] = (
         r"strategy of the config, got 'static'; allowed: baseline, tilt",
     ),
     BadInput(
+        key="cli-proforma-bad-date",
+        area="cli",
+        what="`proforma --as-of 2024-13-01`",
+        prepare=lambda ws: ["proforma", str(ws.demo), "--as-of", "2024-13-01"],
+        match=r"`--as-of` must be a date \(YYYY-MM-DD\), got '2024-13-01'",
+    ),
+    BadInput(
+        key="cli-proforma-before-start",
+        area="cli",
+        what="`proforma --as-of` before the config's start",
+        prepare=lambda ws: ["proforma", str(ws.demo), "--as-of", "2023-06-01"],
+        match=r"`--as-of` must be after `run\.start` \(2024-01-02\), got 2023-06-01",
+    ),
+    BadInput(
+        key="cli-proforma-hindsight",
+        area="cli",
+        what="`proforma` on a config in hindsight signal mode",
+        prepare=lambda ws: [
+            "proforma",
+            str(ws.edit(ws.demo, 'series = "default"', 'series = "default"\nmode = "hindsight"')),
+            "--as-of",
+            "2024-06-28",
+        ],
+        match=r"`signal\.mode` must be point_in_time for a pro-forma, got 'hindsight'",
+    ),
+    BadInput(
         key="cli-sweep-chunk-size",
         area="cli",
         what="`sweep --chunk-size 0`",
