@@ -100,8 +100,9 @@ def _one_sided(w: pd.DataFrame) -> str | None:
     for what, frame in (("removed since the golden", removed), ("added", added)):
         if len(frame):
             dates = pd.DatetimeIndex(frame["effective_date"])
+            n, k = len(frame), frame["strategy"].nunique()
             parts.append(
-                f"{len(frame)} events {what} ({frame['strategy'].nunique()} strategies, "
+                f"{n} event{'s' * (n != 1)} {what} ({k} strateg{'ies' if k != 1 else 'y'}, "
                 f"{dates.min():%Y-%m-%d} .. {dates.max():%Y-%m-%d})"
             )
     return "; ".join(parts) + ": drift, counted here rather than listed as rows of n/a."

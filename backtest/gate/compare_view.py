@@ -47,8 +47,8 @@ def _unpaired_text(comparison: Comparison) -> str | None:
         n, k = len(mine), mine["strategy"].nunique()
         parts.append(
             f"{n} event{'s' * (n != 1)} of `{label}` ({k} strateg{'ies' if k != 1 else 'y'}, "
-            f"{dates.min():%Y-%m-%d} .. {dates.max():%Y-%m-%d}) fall in periods where the other "
-            "side has no event"
+            f"{dates.min():%Y-%m-%d} .. {dates.max():%Y-%m-%d}) fall{'s' * (n == 1)} in periods "
+            "where the other side has no event"
         )
     return "; ".join(parts) + ": not compared (see the calendar above)."
 

@@ -254,4 +254,5 @@ def test_removed_events_are_counted_not_listed_as_n_a(monthly: Result, quarterly
     removed = report.weights[report.weights["now"].isna()]
     n = len(removed[["strategy", "effective_date"]].drop_duplicates())
     assert f"{n} events removed since the golden" in markdown
+    assert "1 event added (1 strategy, 2022-04-01 .. 2022-04-01)" in markdown  # the baseline's
     assert "**traded windows differ**: `golden`" in markdown
