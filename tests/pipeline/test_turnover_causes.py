@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,13 @@ import pandas as pd
 import pytest
 
 from backtest.config import parse_config
+from backtest.context import Context
+from backtest.errors import ConfigError
+from backtest.pipeline.prepare import prepare
 from backtest.pipeline.result import write_run
 from backtest.pipeline.runner import Result, run
-from backtest.pipeline.turnover_causes import causes_of, event_causes
-from strategies import Capped, LinearTilt
+from backtest.pipeline.turnover_causes import causes_of, event_causes, run_causes
+from strategies import Capped, EqualWeight, LinearTilt
 
 
 def test_a_hand_worked_event_splits_by_signed_contribution() -> None:
@@ -129,3 +133,35 @@ def _eligibility(result: Result) -> pd.DataFrame:
     rows = prices.index.get_indexer(result.events["determination_date"])
     enough = counts.iloc[rows].to_numpy() >= 21
     return pd.DataFrame(enough, index=result.events["effective_date"], columns=prices.columns)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _OnlyTheRealMembership:
+    """Equal weight that refuses any eligibility but the run's own (an infeasible chain)."""
+
+    real: pd.DataFrame
+
+    def weights(self, context: Context) -> pd.DataFrame:
+        if not context.eligible.equals(self.real):
+            raise ConfigError("infeasible under another membership")
+        return EqualWeight().weights(context)
+
+
+def test_a_chain_infeasible_under_the_previous_membership_leaves_membership_at_zero(
+    listing_run: tuple[Result, Path],
+) -> None:
+    result, _ = listing_run
+    context = prepare(result.config, references=False).context
+    name = "equal"
+    strategy = _OnlyTheRealMembership(real=context.eligible)
+    targets = {name: result.target_frames()[name].reindex(columns=result.prices.columns)}
+    mine = result.turnover[result.turnover["strategy"] == name]
+    parts = run_causes(
+        strategies={name: strategy}, context=context, targets=targets,
+        holdings=result.holdings, orders=result.orders, turnover=mine, prices=result.prices,
+    )  # fmt: skip
+    by_cause = parts.groupby("cause")["turnover"].sum()
+    assert by_cause["membership"] == 0.0  # not split out: it stays in the other causes
+    assert by_cause["scheme"] > 0.0  # equal weight's scheme moves when membership is not held
+    sums = parts.groupby("effective_date")["turnover"].sum().to_numpy()
+    np.testing.assert_allclose(sums, mine["turnover"].to_numpy(), rtol=0, atol=1e-15)
