@@ -44,6 +44,7 @@ __all__ = [
     "load",
     "load_config",
     "markdown",
+    "proforma",
     "run",
     "testing",
 ]
@@ -66,6 +67,7 @@ _LAZY = {
     "LoadedRun": "backtest.pipeline.result",
     "Result": "backtest.pipeline.result",
     "load": "backtest.pipeline.result",
+    "proforma": "backtest.pipeline.proforma",
     "run": "backtest.pipeline.runner",
     "context_for": "backtest.pipeline.prepare",
 }

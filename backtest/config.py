@@ -38,6 +38,7 @@ from backtest.parsing import coerce, parse_period, read_toml, suggest
 __all__ = [
     "AnalysisConfig",
     "Anchor",
+    "AttributionConfig",
     "Config",
     "CostsConfig",
     "DataConfig",
@@ -51,6 +52,7 @@ __all__ = [
     "SignalConfig",
     "SignalMode",
     "StrategySpec",
+    "check_attribution_reference",
     "config_hash",
     "load_config",
     "parse_config",
@@ -308,6 +310,26 @@ class AnalysisConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AttributionConfig:
+    """``[attribution]``: what every strategy's return is attributed against.
+
+    ``reference`` is ``"baseline"`` (the NVDA buy-and-hold, the default) or the ``name`` of a
+    ``[[strategies]]`` entry of the same config (e.g. ``static``, the tilts' neutral point); the
+    name is checked against the strategies when the config is parsed.
+    """
+
+    reference: str = "baseline"
+
+    def __post_init__(self) -> None:
+        """Validate the parameters; a bad value raises with the allowed range."""
+        if not isinstance(self.reference, str) or not _NAME.match(self.reference):
+            raise ConfigError(
+                "`attribution.reference` must be `baseline` or a strategy name, got "
+                f"{self.reference!r}"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
 class StrategySpec:
     """One ``[[strategies]]`` entry: an output name, a registry kind and its parameters."""
 
@@ -339,6 +361,7 @@ class Config:
     sweep: Mapping[str, Any] = field(default_factory=dict)
     signals: Mapping[str, SignalConfig] = field(default_factory=dict)
     strategy_paths: tuple[str, ...] = ()
+    attribution: AttributionConfig = field(default_factory=AttributionConfig)
     path: str = "<inline>"
 
     def __post_init__(self) -> None:
@@ -372,6 +395,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "schedule": Schedule,
     "costs": CostsConfig,
     "analysis": AnalysisConfig,
+    "attribution": AttributionConfig,
 }
 _TOP_KEYS = (
     *_SECTIONS,
@@ -425,7 +449,7 @@ def parse_config(raw: Mapping[str, Any], path: str = "<inline>") -> Config:
             raw["strategy_paths"], tuple[str, ...], f"{path}: `strategy_paths`"
         )
     try:
-        return Config(
+        config = Config(
             **sections,
             **top,
             strategies=_parse_strategies(raw.get("strategies", []), path),
@@ -433,10 +457,30 @@ def parse_config(raw: Mapping[str, Any], path: str = "<inline>") -> Config:
             signals=_parse_signals(raw.get("signals", {}), path),
             path=path,
         )
+        check_attribution_reference(config)
+        return config
     except ConfigError as exc:
         if str(exc).startswith(f"{path}:"):
             raise
         raise ConfigError(f"{path}: {exc}") from exc
+
+
+def check_attribution_reference(config: Config) -> str:
+    """Return ``config.attribution.reference`` if it names the baseline or a strategy of ``config``.
+
+    Raises
+    ------
+    ConfigError
+        Listing the allowed names (with a "did you mean").
+    """
+    reference = config.attribution.reference
+    allowed = ["baseline", *(s.name for s in config.strategies)]
+    if reference not in allowed:
+        raise ConfigError(
+            f"`attribution.reference` must be `baseline` or a strategy of the config, got "
+            f"{reference!r}{suggest(reference, allowed)}; allowed: {', '.join(allowed)}"
+        )
+    return reference
 
 
 def _build(cls: type[Any], table: Mapping[str, Any], path: str, section: str) -> Any:

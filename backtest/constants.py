@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final, Literal, get_args
 
 __all__ = [
+    "ATTRIBUTION_EFFECTS",
     "BASELINE_COLUMN",
     "BUCKETS",
     "DEFAULT_MAX_FILL_DAYS",
@@ -43,6 +44,9 @@ are named (a strategy's ``signal`` parameter, ``Context.signal``); no ``[signals
 PRICE_BOUNDS: Final = (1e-8, 1e9)
 """Plausible range of an adjusted close: a value outside it is corrupt data, not a price (it
 would overflow the accounting or the metrics)."""
+
+ATTRIBUTION_EFFECTS: Final = ("allocation", "selection", "interaction", "cost")
+"""The Brinson-Fachler effects of ``attribution.csv`` (plus the cost of trading), in order."""
 
 BASELINE_COLUMN: Final = "baseline"
 """Name of the NVDA buy-and-hold column in every output."""

@@ -38,6 +38,7 @@ from backtest.cli import check as check_command
 from backtest.cli import compare as compare_command
 from backtest.cli import config as config_command
 from backtest.cli import data as data_command
+from backtest.cli import proforma as proforma_command
 from backtest.cli import run as run_command
 from backtest.cli import signal as signal_command
 from backtest.cli import sweep as sweep_command
@@ -50,6 +51,7 @@ _COMMANDS = (
     run_command,
     check_command,
     compare_command,
+    proforma_command,
     config_command,
     universes_command,
     signal_command,

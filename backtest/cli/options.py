@@ -17,7 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO, get_args
 
-from backtest.config import Config, DataSource, config_hash, load_config
+from backtest.config import (
+    Config,
+    DataSource,
+    check_attribution_reference,
+    config_hash,
+    load_config,
+)
 from backtest.errors import BacktestError, ConfigError
 from backtest.parsing import parse_date
 
@@ -64,6 +70,12 @@ def add_override_flags(parser: argparse.ArgumentParser, *, out: bool = True) -> 
         help="sub-periods reported from the one run, e.g. 2015-2022,2023-2026 or "
         "2020-03-01..2021-06-30 (overrides analysis.periods)",
     )
+    group.add_argument(
+        "--attribution-reference",
+        metavar="NAME",
+        help="what returns are attributed against: baseline or a strategy of the config "
+        "(overrides attribution.reference)",
+    )
     if out:
         group.add_argument(
             "--out", default="results", help="parent folder of run folders (default: results)"
@@ -89,15 +101,22 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
         data_changes["dir"] = str(Path(args.data_dir).resolve())
     if getattr(args, "offline", False):
         data_changes["offline"] = True
-    if not run_changes and not data_changes and not analysis_changes:
+    reference = getattr(args, "attribution_reference", None)
+    if not run_changes and not data_changes and not analysis_changes and not reference:
         return config
     try:
-        return dataclasses.replace(
+        changed = dataclasses.replace(
             config,
             run=dataclasses.replace(config.run, **run_changes),
             data=dataclasses.replace(config.data, **data_changes),
             analysis=dataclasses.replace(config.analysis, **analysis_changes),
         )
+        if reference:
+            changed = dataclasses.replace(
+                changed, attribution=dataclasses.replace(config.attribution, reference=reference)
+            )
+            check_attribution_reference(changed)
+        return changed
     except ConfigError as exc:
         raise ConfigError(f"{config.path} with command-line overrides: {exc}") from exc
 

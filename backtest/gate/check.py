@@ -10,6 +10,11 @@ The code of every strategy that does not come from this package is pinned too: t
 ``strategy_code`` (class, source file, sha256 per strategy) is compared with the run's, and a
 strategy whose class source changed is a failing row (status ``code changed``), drift with
 exit 1, even when its numbers happen not to move: the golden no longer describes that code.
+
+To explain a drift the report also carries the traded windows of both sides, the linked
+attribution and the turnover by rule against the golden's (`backtest.gate.explain`; never a
+reason to fail), and each note on what else changed since the golden (universe file, signal
+series, package versions) says whether it affects the numbers.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.gate.compare import config_diff, metric_changes, weight_changes
+from backtest.gate.explain import Window, attribution_changes, cause_changes, window_of
 from backtest.gate.golden import Golden
 from backtest.gate.tolerances import Tolerances
 
@@ -99,6 +105,11 @@ class CheckReport:
     code : DataFrame
         ``strategy, class, golden_sha256, now_sha256, file, status`` for every strategy whose
         class code (outside this package) differs from the golden's (status ``code changed``).
+    windows : (Window, Window) or None
+        What the golden and the run traded over (first trade, last day, schedule).
+    attribution, causes : DataFrame or None
+        `backtest.gate.explain.attribution_changes` / `cause_changes`, golden as side ``a``
+        (None when the golden predates them).
     """
 
     name: str
@@ -111,6 +122,9 @@ class CheckReport:
     label: str
     notes: list[str] = field(default_factory=list)
     code: pd.DataFrame = field(default_factory=lambda: code_changes({}, {}))
+    windows: tuple[Window, Window] | None = None
+    attribution: pd.DataFrame | None = None
+    causes: pd.DataFrame | None = None
 
     @property
     def passed(self) -> bool:
@@ -188,33 +202,43 @@ def check_against_golden(
         ),
         data_note=data_note,
         label=str(result.manifest.get("label", "")),
-        notes=_input_notes(golden.manifest, result),
+        notes=_input_notes(golden.manifest, result, metrics, weights),
+        windows=(window_of(golden), window_of(result)),
+        attribution=attribution_changes(golden, result),
+        causes=cause_changes(golden, result),
         code=code_changes(
             golden.manifest.get("strategy_code") or {}, result.manifest.get("strategy_code") or {}
         ),
     )
 
 
-def _input_notes(then: Mapping[str, Any], result: Any) -> list[str]:
-    """Return what else changed since the golden: universe file, signal series, package versions."""
+def _input_notes(
+    then: Mapping[str, Any], result: Any, metrics: pd.DataFrame, weights: pd.DataFrame
+) -> list[str]:
+    """Return what else changed since the golden, each with whether it affects the numbers.
+
+    The universe file, the signal series and the package versions (`_impact` says whether).
+    """
     notes = []
     members_then = then.get("universe_members")
     universe = getattr(result, "universe", None)
     if members_then is not None and universe is not None:
         moved = config_diff(members_then, universe.plain_members())
         if moved:
+            tickers = list(dict.fromkeys(k.split(".")[0].split("[")[0] for k, _, _ in moved))
             notes.append(
                 f"universe `{universe.name}` changed since the golden: "
                 + "; ".join(
                     f"`{k}` {'absent' if a is None else a} → {'absent' if b is None else b}"
                     for k, a, b in moved
                 )
+                + _impact(metrics, weights, tickers)
             )
     signal_then, signal_now = then.get("signal_sha256"), result.manifest.get("signal_sha256")
     if signal_then and signal_now and signal_then != signal_now:
         notes.append(
             f"signal series file changed since the golden (sha256 `{str(signal_then)[:12]}` → "
-            f"`{str(signal_now)[:12]}`)"
+            f"`{str(signal_now)[:12]}`)" + _impact(metrics, weights)
         )
     named_then = then.get("signals_sha256") or {}
     named_now = result.manifest.get("signals_sha256") or {}
@@ -231,8 +255,36 @@ def _input_notes(then: Mapping[str, Any], result: Any) -> list[str]:
         notes.append(
             "package versions differ from the golden's: "
             + ", ".join(f"{k} {versions_then[k]} → {versions_now[k]}" for k in changed)
+            + _impact(metrics, weights)
         )
     return notes
+
+
+def _impact(metrics: pd.DataFrame, weights: pd.DataFrame, tickers: list[str] | None = None) -> str:
+    """Say whether a change since the golden shows in the numbers.
+
+    Nothing moved at all: it does not affect them. Otherwise, for a change about ``tickers``
+    (universe members), whether their target weights moved; for anything else, that it may be
+    among the causes of what moved.
+    """
+    moved_m = metrics["status"] != "ok"
+    moved_w = weights["status"] != "ok"
+    if not moved_m.any() and not moved_w.any():
+        return (
+            ": it does not affect the numbers (every metric and target weight is identical to "
+            "the golden)"
+        )
+    if tickers:
+        mine = weights[weights["ticker"].isin(tickers)]
+        events = mine.loc[mine["status"] != "ok", "effective_date"].nunique()
+        names = ", ".join(f"`{t}`" for t in tickers)
+        if events == 0:
+            return (
+                f": the target weights of {names} are identical at every event, so it does not "
+                "explain what moved"
+            )
+        return f": the target weights of {names} moved at {events} events (it is a cause)"
+    return f": {int(moved_m.sum())} metrics moved; it may be among the causes"
 
 
 def event_summary(report: CheckReport) -> pd.DataFrame:

@@ -10,6 +10,8 @@ import pandas as pd
 
 from backtest.gate.check import FAILING, CheckReport, event_summary
 from backtest.gate.compare import records
+from backtest.gate.explain import window_causes
+from backtest.gate.explain_view import attribution_blocks, cause_blocks, headline_items
 from backtest.report.formats import DETAIL, format_config_value, format_delta, format_value
 from backtest.report.markup import Block, Bullets, Heading, Paragraph, Table
 
@@ -55,11 +57,66 @@ def _largest(row: dict[str, Any]) -> str:
     )
 
 
-def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int = 25) -> list[Block]:
-    """Lay out a `CheckReport`: verdict, provenance, metrics table, weights tables.
+def _headline(report: CheckReport, whole: dict[str, str]) -> list[Block]:
+    """One line per strategy that moved: how many metrics beyond tolerance, and why."""
+    m = report.metrics
+    moved = [
+        str(s)
+        for s, frame in m.groupby("strategy", sort=False)
+        if s not in whole and (frame["status"] != "ok").any()
+    ]
+    windows = report.windows
+    window_moved = windows is not None and (
+        windows[0].first_trade != windows[1].first_trade
+        or windows[0].last_day != windows[1].last_day
+    )
+    beyond = m[m["status"].isin(FAILING)].groupby("strategy").size()
+    items = headline_items(
+        strategies=moved,
+        metrics=m.rename(columns={"golden": "a", "now": "b"}),
+        attribution=report.attribution,
+        causes=report.causes,
+        window_moved=window_moved,
+    )
+    counted = []
+    for name, item in zip([n for n in moved if not n.startswith("ref_")], items, strict=False):
+        total = int((m["strategy"] == name).sum())
+        count = int(beyond.get(name, 0))
+        tag = f"{count} of {total} metrics beyond tolerance" if count else "moved within tolerance"
+        head, _, rest = item.partition(": ")
+        counted.append(f"{head} ({tag}): {rest}")
+    counted += items[len(counted) :]
+    if not counted:
+        return []
+    return [Heading(text="Headline", level=3), Bullets(items=tuple(counted))]
 
-    Metric rows that did not move are left out unless ``all_rows``; the weight table lists the
-    ``max_rows`` largest moves, beyond-tolerance ones first (all of them with ``all_rows``).
+
+def _one_sided(w: pd.DataFrame) -> str | None:
+    """Events present on one side only, counted (their rows are not listed as n/a)."""
+    removed = w[w["now"].isna()][["strategy", "effective_date"]].drop_duplicates()
+    added = w[w["golden"].isna()][["strategy", "effective_date"]].drop_duplicates()
+    if removed.empty and added.empty:
+        return None
+    parts = []
+    for what, frame in (("removed since the golden", removed), ("added", added)):
+        if len(frame):
+            dates = pd.DatetimeIndex(frame["effective_date"])
+            n, k = len(frame), frame["strategy"].nunique()
+            parts.append(
+                f"{n} event{'s' * (n != 1)} {what} ({k} strateg{'ies' if k != 1 else 'y'}, "
+                f"{dates.min():%Y-%m-%d} .. {dates.max():%Y-%m-%d})"
+            )
+    return "; ".join(parts) + ": drift, counted here rather than listed as rows of n/a."
+
+
+def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int = 25) -> list[Block]:
+    """Lay out a `CheckReport`: verdict, headline, causes and notes, then the full tables.
+
+    The headline (one line per strategy that moved, with the turnover by rule and the linked
+    attribution behind it) comes first; metric rows that did not move are left out unless
+    ``all_rows``; the weight table lists the ``max_rows`` largest moves of events both sides
+    have, beyond-tolerance ones first (all of them with ``all_rows``); events on one side only
+    are counted.
     """
     m, w = report.metrics, report.weights
     events = w[["strategy", "effective_date"]].drop_duplicates()
@@ -92,6 +149,9 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
             f"config changed since the golden (`{golden_sha[:12]}` → `{now_sha[:12]}`): {changes}"
         )
     facts += report.notes
+    if report.windows is not None:
+        renamed = m.rename(columns={"golden": "a", "now": "b"})
+        facts += window_causes(*report.windows, ("golden", "now"), renamed, say_same=False)
     whole = strategy_changes(report)
     for change in ("added", "removed"):
         names = [f"`{k}`" for k, v in whole.items() if v == change]
@@ -104,6 +164,8 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
     blocks: list[Block] = [
         Heading(text=f"backtest check `{report.name}`", level=2),
         Paragraph(text=f"{verdict} ({moved_metrics} metrics moved)."),
+        *_headline(report, whole),
+        Heading(text="What else differs from the golden", level=3),
         Bullets(items=tuple(facts)),
     ]
     if changed_code:
@@ -123,6 +185,9 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
                 ),
             ),
         ]
+    if moved_metrics:
+        blocks += attribution_blocks(report.attribution, ("golden", "now"))
+        blocks += cause_blocks(report.causes, ("golden", "now"))
     blocks.append(Heading(text="Metrics", level=3))
     shown = m if all_rows else m[m["status"] != "ok"]
     if shown.empty:
@@ -163,8 +228,11 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
             numeric=frozenset({1, 2}),
         ),
     ]
-    moved = w[w["status"] != "ok"].copy()
+    one_sided = _one_sided(w)
+    moved = w[(w["status"] != "ok") & w["golden"].notna() & w["now"].notna()].copy()
     if moved.empty:
+        if one_sided:
+            blocks.append(Paragraph(text=one_sided))
         return blocks
     moved["rank"] = moved["status"].isin(FAILING).astype(int)
     moved["size"] = moved["delta"].abs().fillna(np.inf)
@@ -204,6 +272,8 @@ def check_blocks(report: CheckReport, *, all_rows: bool = False, max_rows: int =
         blocks.append(
             Paragraph(text=f"{len(moved) - len(top)} more moved weights (`--all` or `--json`).")
         )
+    if one_sided:
+        blocks.append(Paragraph(text=one_sided))
     return blocks
 
 
@@ -224,4 +294,6 @@ def report_json(report: CheckReport) -> dict[str, Any]:
         "metrics": records(report.metrics),
         "weights_moved": records(weights),
         "code_changed": records(report.code),
+        "attribution": None if report.attribution is None else records(report.attribution),
+        "turnover_causes": None if report.causes is None else records(report.causes),
     }

@@ -7,7 +7,10 @@ folder read by `backtest.pipeline.result.load`. `compare_runs` computes the diff
 (`backtest.gate.compare_view` lays them out); `backtest.gate.check` reuses the diff functions.
 
 A weight is "changed" when ``|b - a| > 1e-12`` (float noise of identical code is exactly 0) or
-its event's determination date moved.
+its event's determination date moved. Beside the date-keyed diff, events are paired by period
+(`backtest.gate.explain`: two calendars' events are matched within the coarser one's periods),
+and the window, the calendar, the attribution and the turnover by rule of both sides are
+compared, so the report can say why the numbers moved.
 """
 
 from __future__ import annotations
@@ -17,6 +20,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pandas as pd
+
+from backtest.gate.explain import (
+    Window,
+    attribution_changes,
+    cause_changes,
+    matched_weight_changes,
+    period_months,
+    window_of,
+)
 
 __all__ = [
     "Comparison",
@@ -133,31 +145,31 @@ def metric_changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
 
 
 def bucket_changes(
-    a: pd.DataFrame, b: pd.DataFrame, buckets_a: Mapping[str, str], buckets_b: Mapping[str, str]
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    buckets_a: Mapping[str, str],
+    buckets_b: Mapping[str, str],
+    months: int | None = None,
 ) -> pd.DataFrame:
-    """Bucket weights per strategy and event of two runs, each tagged with its own buckets.
+    """Bucket weights per strategy and event pair of two runs, each tagged with its own buckets.
+
+    Events are paired as in `backtest.gate.explain.matched_weight_changes` (by period of
+    ``months`` months, or by date when None); events on one side only are left out.
 
     Returns
     -------
-    DataFrame with columns ``strategy, effective_date, bucket, a, b, delta``; a ticker without a
-    bucket counts as ``other``; a bucket absent from an event that exists is 0, an event
-    missing on one side is NaN there.
+    DataFrame with columns ``strategy, period, a_date, b_date, bucket, a, b, delta``; a ticker
+    without a bucket counts as ``other``; a bucket absent from one side's event is 0 there.
     """
-
-    def per_bucket(frame: pd.DataFrame, buckets: Mapping[str, str], side: str) -> pd.Series:
-        tagged = frame.assign(bucket=frame["ticker"].map(dict(buckets)).fillna("other"))
-        grouped = tagged.groupby(["strategy", "effective_date", "bucket"])["weight"].sum()
-        return grouped.rename(side)
-
-    merged = pd.concat(
-        [per_bucket(a, buckets_a, "a"), per_bucket(b, buckets_b, "b")], axis=1
-    ).reset_index()
-    keys = pd.MultiIndex.from_frame(merged[["strategy", "effective_date"]])
-    for side, frame in (("a", a), ("b", b)):
-        events = pd.MultiIndex.from_frame(frame[["strategy", "effective_date"]].drop_duplicates())
-        merged.loc[keys.isin(events) & merged[side].isna(), side] = 0.0
+    matched, _ = matched_weight_changes(a, b, months)
+    keys = ["strategy", "period", "a_date", "b_date", "bucket"]
+    sums = []
+    for side, buckets in (("a", buckets_a), ("b", buckets_b)):
+        tagged = matched.assign(bucket=matched["ticker"].map(dict(buckets)).fillna("other"))
+        sums.append(tagged.groupby(keys, sort=False)[side].sum())
+    merged = pd.concat(sums, axis=1).fillna(0.0).reset_index()
     merged["delta"] = merged["b"] - merged["a"]
-    return merged
+    return merged[[*keys, "a", "b", "delta"]]
 
 
 def _buckets_of(run: Any) -> dict[str, str] | None:
@@ -199,6 +211,11 @@ class Comparison:
     weights: pd.DataFrame
     status: dict[str, str]
     buckets: pd.DataFrame | None = None
+    windows: tuple[Window, Window] | None = None
+    matched: pd.DataFrame | None = None
+    unpaired: pd.DataFrame | None = None
+    attribution: pd.DataFrame | None = None
+    causes: pd.DataFrame | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able data (dates as ISO strings, NaN as None)."""
@@ -211,9 +228,8 @@ class Comparison:
         buckets = None
         if self.buckets is not None:
             moved = self.buckets[self.buckets["delta"].abs().fillna(1.0) > CHANGE_EPS].copy()
-            moved["effective_date"] = pd.to_datetime(moved["effective_date"]).dt.strftime(
-                "%Y-%m-%d"
-            )
+            for col in ("a_date", "b_date"):
+                moved[col] = pd.to_datetime(moved[col]).dt.strftime("%Y-%m-%d")
             buckets = records(moved)
         return {
             "labels": list(self.labels),
@@ -223,13 +239,17 @@ class Comparison:
             "metrics": records(self.metrics),
             "changed_weights": records(weights),
             "changed_buckets": buckets,
+            "attribution": None if self.attribution is None else records(self.attribution),
+            "turnover_causes": None if self.causes is None else records(self.causes),
         }
 
 
 def compare_runs(a: RunLike, b: RunLike, *, labels: tuple[str, str] = ("A", "B")) -> Comparison:
-    """Compare two runs: config keys, data, every metric, every target weight."""
+    """Compare two runs: config keys, data, every metric, every target weight, and why."""
     metrics = metric_changes(a.metrics, b.metrics)
     weights = weight_changes(a.weights, b.weights)
+    windows = window_of(a), window_of(b)
+    matched, unpaired = matched_weight_changes(a.weights, b.weights, period_months(*windows))
     status: dict[str, str] = {}
     for strategy in dict.fromkeys([*metrics["strategy"], *weights["strategy"]]):
         w = weights[weights["strategy"] == strategy]
@@ -239,13 +259,22 @@ def compare_runs(a: RunLike, b: RunLike, *, labels: tuple[str, str] = ("A", "B")
         elif w["b"].isna().all() and m["b"].isna().all():
             status[strategy] = f"only in {labels[0]}"
         else:
-            moved_w = (w["delta"].abs().fillna(1.0) > CHANGE_EPS) | w["timing_changed"]
+            pairs = matched[matched["strategy"] == strategy]
+            moved_w = (pairs["delta"].abs() > CHANGE_EPS) | (pairs["a_date"] != pairs["b_date"])
+            moved_w |= pairs["a_date"].isin(w.loc[w["timing_changed"], "effective_date"])
             moved_m = ~same_values(m["a"], m["b"])
-            events = w.loc[moved_w, "effective_date"].nunique()
+            alone = unpaired[unpaired["strategy"] == strategy]
+            events = pairs.loc[moved_w, "period"].nunique()
+            one_side = (
+                f", {len(alone)} on one side only ({(alone['side'] == 'a').sum()} in "
+                f"{labels[0]}, {(alone['side'] == 'b').sum()} in {labels[1]})"
+                if len(alone)
+                else ""
+            )
             status[strategy] = (
                 "identical"
-                if not moved_w.any() and not moved_m.any()
-                else f"changed: {events} of {w['effective_date'].nunique()} events, "
+                if not moved_w.any() and not moved_m.any() and alone.empty
+                else f"changed: {events} of {pairs['period'].nunique()} events{one_side}, "
                 f"{int(moved_m.sum())} of {len(m)} metrics"
             )
     maps = _buckets_of(a), _buckets_of(b)
@@ -254,7 +283,7 @@ def compare_runs(a: RunLike, b: RunLike, *, labels: tuple[str, str] = ("A", "B")
         map_a = maps[0] if maps[0] is not None else maps[1]
         map_b = maps[1] if maps[1] is not None else maps[0]
         assert map_a is not None and map_b is not None
-        buckets = bucket_changes(a.weights, b.weights, map_a, map_b)
+        buckets = bucket_changes(a.weights, b.weights, map_a, map_b, period_months(*windows))
     return Comparison(
         buckets=buckets,
         labels=labels,
@@ -263,6 +292,11 @@ def compare_runs(a: RunLike, b: RunLike, *, labels: tuple[str, str] = ("A", "B")
         metrics=metrics,
         weights=weights,
         status=status,
+        windows=windows,
+        matched=matched,
+        unpaired=unpaired,
+        attribution=attribution_changes(a, b),
+        causes=cause_changes(a, b),
     )
 
 

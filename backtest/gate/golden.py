@@ -3,8 +3,11 @@
 A golden file (``results/golden/NAME.json``) holds every metric of every strategy and the
 baseline, every target weight of every event, the resolved config and its sha256, and the data
 sha256 of the aligned price panel together with that panel's tickers and window (so the data can
-be re-read when a methodology change alters the panel). One event per line keeps
-``git diff`` readable. Floats are written with ``repr`` and read back bit for bit.
+be re-read when a methodology change alters the panel), and, to explain a drift, the run's
+linked attribution (``attribution``: the rows of ``attribution_summary.csv``) and its turnover by
+rule (``turnover_causes``: the rows of ``turnover_causes_summary.csv``); a golden written before
+those existed reads with them as None. One event (or row) per line keeps ``git diff`` readable.
+Floats are written with ``repr`` and read back bit for bit.
 
 `verify_data` is the "made on other data" rule: a golden whose prices differ from what the
 current source returns for the same panel is refused with a `GoldenDataError` (exit 2).
@@ -61,6 +64,12 @@ class Golden:
     metrics: pd.DataFrame
     weights: pd.DataFrame
     manifest: dict[str, Any]
+    attribution_summary: pd.DataFrame | None = None
+    turnover_causes_summary: pd.DataFrame | None = None
+
+
+_SECTIONS = {"attribution": "attribution_summary", "turnover_causes": "turnover_causes_summary"}
+"""Golden key -> the `Result` frame it pins (explanations; the gate does not fail on them)."""
 
 
 def golden_from_result(result: Any) -> Golden:
@@ -87,7 +96,13 @@ def golden_from_result(result: Any) -> Golden:
     manifest["created_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest["panel"] = panel_of(result.prices, config)
     manifest["universe_members"] = result.universe.plain_members()
-    return Golden(metrics=result.metrics, weights=result.weights, manifest=manifest)
+    return Golden(
+        metrics=result.metrics,
+        weights=result.weights,
+        manifest=manifest,
+        attribution_summary=result.attribution_summary,
+        turnover_causes_summary=result.turnover_causes_summary,
+    )
 
 
 def panel_of(prices: pd.DataFrame, config: Config) -> dict[str, Any]:
@@ -137,8 +152,46 @@ def _dumps(golden: Golden) -> str:
             f'\n    {json.dumps(strategy)}: {{\n      "tickers": {json.dumps(block["tickers"])},'
             f'\n      "events": [\n{events}\n      ]\n    }}{"," if i < len(weights) - 1 else ""}'
         )
-    parts.append("\n  }\n}\n")
+    parts.append("\n  }")
+    for key, attribute in _SECTIONS.items():
+        frame = getattr(golden, attribute)
+        if frame is None:
+            continue
+        rows = ",\n".join(
+            f"      {json.dumps(_plain_row(r))}" for r in frame.itertuples(index=False)
+        )
+        parts.append(
+            f',\n  "{key}": {{\n    "columns": {json.dumps([str(c) for c in frame.columns])},'
+            f'\n    "rows": [\n{rows}\n    ]\n  }}'
+        )
+    parts.append("\n}\n")
     return "".join(parts)
+
+
+def _plain_row(row: tuple[Any, ...]) -> list[Any]:
+    """Return a frame row as JSON values: dates as ISO strings, NaN and NaT as null."""
+    out: list[Any] = []
+    for value in row:
+        if isinstance(value, pd.Timestamp):
+            out.append(f"{value:%Y-%m-%d}")
+        elif value is None or (not isinstance(value, str) and pd.isna(value)):
+            out.append(None)
+        elif hasattr(value, "item"):  # a numpy scalar
+            out.append(value.item())
+        else:
+            out.append(value)
+    return out
+
+
+def _section(raw: Mapping[str, Any], key: str) -> pd.DataFrame | None:
+    block = raw.get(key)
+    if block is None:
+        return None
+    frame = pd.DataFrame(block["rows"], columns=block["columns"])
+    for col in ("span_start", "span_end"):
+        if col in frame.columns:
+            frame[col] = pd.to_datetime(frame[col])
+    return frame
 
 
 def write_golden(golden: Golden, path: str | Path) -> Path:
@@ -181,7 +234,10 @@ def read_golden(path: str | Path) -> Golden:
                     (strategy, t_d, t_e, t, float(w))
                     for t, w in zip(tickers, event[2:], strict=True)
                 ]
-        manifest = {k: v for k, v in raw.items() if k not in ("format", "metrics", "weights")}
+        manifest = {
+            k: v for k, v in raw.items() if k not in ("format", "metrics", "weights", *_SECTIONS)
+        }
+        sections = {attr: _section(raw, key) for key, attr in _SECTIONS.items()}
         for key in ("config_sha256", "data_sha256", "panel", "config"):
             if key not in manifest:
                 raise KeyError(key)
@@ -190,7 +246,7 @@ def read_golden(path: str | Path) -> Golden:
     weights = pd.DataFrame(
         rows, columns=["strategy", "determination_date", "effective_date", "ticker", "weight"]
     )
-    return Golden(metrics=metrics, weights=weights, manifest=manifest)
+    return Golden(metrics=metrics, weights=weights, manifest=manifest, **sections)
 
 
 def verify_data(golden: Golden, result: Any, *, label: str) -> str:

@@ -27,6 +27,16 @@ at full precision, so `load` returns exactly the frames of the `Result` that was
 ``periods.csv``                   ``period,strategy,first_date,last_date,n_days`` + metrics
 ``uncertainty.csv``               ``strategy,metric,estimate,low,high,p_positive,confidence,
                                   block_length,reps,seed`` (stationary bootstrap)
+``attribution.csv``               ``strategy,reference,period,period_start,period_end,segment,
+                                  weight,reference_weight,return,reference_return,allocation,
+                                  selection,interaction,cost,total``: Brinson-Fachler by bucket
+                                  (`backtest.pipeline.attribution`)
+``attribution_summary.csv``       the effects linked (Carino) per strategy, year / ``all`` and
+                                  segment / ``total``, with the compounded returns
+``turnover_causes.csv``           ``strategy,effective_date,cause,turnover,fees``: each event's
+                                  turnover and fees by rule (`backtest.pipeline.turnover_causes`)
+``turnover_causes_summary.csv``   ``strategy,year,cause,turnover,fees,per_year`` per calendar
+                                  year and ``all``
 ``summary.md``, ``report.html``   Markdown table; self-contained HTML report
 ``charts/*.png``                  the report's charts, for the README and CI artifacts
 ================================  ===============================================================
@@ -36,11 +46,14 @@ memory knows (the config object, the universe, the aligned prices), `LoadedRun` 
 was read from. Two kinds of frame, one rule:
 
 * **stored** (dataclass fields, read back from their files by `load`): what the run computed
-  from inputs the frames do not hold: the simulation's frames, and the measurements that need
-  the risk-free rate or a seeded resample (``metrics``, ``periods``, ``uncertainty``);
+  from inputs the frames do not hold: the simulation's frames, the attribution and the turnover
+  by rule (they need the prices and the strategies' constraint trail), and the measurements
+  that need the risk-free rate or a seeded resample (``metrics``, ``periods``,
+  ``uncertainty``);
 * **derived** (cached properties, computed once on first use from the stored frames and the
   manifest's config, written to their files for readers but never read back): ``returns``,
-  ``skipped_events``, ``share``, ``yearly``, ``monthly``, ``drawdowns``, ``rolling``. A loaded
+  ``skipped_events``, ``share``, ``yearly``, ``monthly``, ``drawdowns``, ``rolling``,
+  ``attribution_summary``, ``turnover_causes_summary``. A loaded
   run derives them again, to the same values.
 """
 
@@ -60,6 +73,8 @@ from backtest.config import Config
 from backtest.data.validate import AlignmentReport
 from backtest.errors import BacktestError, ConfigError
 from backtest.metrics import daily_returns
+from backtest.pipeline.attribution import ATTRIBUTION_COLUMNS, linked_attribution
+from backtest.pipeline.turnover_causes import CAUSE_COLUMNS, summarise_causes
 from backtest.report import html as report_html
 from backtest.report.calendar import monthly_table, yearly_table
 from backtest.report.risk import drawdown_periods, rolling_risk
@@ -117,6 +132,12 @@ class RunFrames:
         Bootstrap intervals of each strategy's excess CAGR and information ratio
         (`backtest.pipeline.uncertainty.bootstrap_table`); empty with ``bootstrap_reps = 0``.
     manifest : dict
+    attribution : DataFrame (long)
+        Per strategy, period and segment, the Brinson-Fachler effects against the config's
+        ``attribution.reference`` (`backtest.pipeline.attribution.ATTRIBUTION_COLUMNS`).
+    turnover_causes : DataFrame (long)
+        ``strategy, effective_date, cause, turnover, fees``: each event's turnover and fees by
+        rule; the parts of an event add up to its row of ``turnover``.
     """
 
     equity: pd.DataFrame
@@ -130,6 +151,8 @@ class RunFrames:
     periods: pd.DataFrame
     uncertainty: pd.DataFrame
     manifest: dict[str, Any]
+    attribution: pd.DataFrame
+    turnover_causes: pd.DataFrame
 
     @cached_property
     def returns(self) -> pd.DataFrame:
@@ -179,6 +202,20 @@ class RunFrames:
         analysis = self.manifest["config"].get("analysis", {})
         window = int(analysis.get("rolling_days", DEFAULT_ROLLING_DAYS))
         return rolling_risk(self.returns, window_days=window)
+
+    @cached_property
+    def attribution_summary(self) -> pd.DataFrame:
+        """The attribution linked per calendar year and over the run (`linked_attribution`)."""
+        return linked_attribution(
+            self.attribution,
+            self.equity,
+            initial_cash=float(self.manifest["config"]["run"]["initial_cash"]),
+        )
+
+    @cached_property
+    def turnover_causes_summary(self) -> pd.DataFrame:
+        """Turnover and fees by rule per calendar year and ``all`` (`summarise_causes`)."""
+        return summarise_causes(self.turnover_causes, pd.DatetimeIndex(self.equity.index))
 
     def target_frames(self) -> dict[str, pd.DataFrame]:
         """Return each strategy's targets as a wide frame (effective dates x tickers)."""
@@ -291,7 +328,18 @@ def _write_files(result: RunFrames, folder: Path) -> None:
         folder / "reference_equity.csv", date_format=_DATE
     )
     result.events[_EVENTS].to_csv(folder / "events.csv", index=False, date_format=_DATE)
-    for name in ("yearly", "monthly", "drawdowns", "rolling", "periods", "uncertainty"):
+    for name in (
+        "yearly",
+        "monthly",
+        "drawdowns",
+        "rolling",
+        "periods",
+        "uncertainty",
+        "attribution",
+        "attribution_summary",
+        "turnover_causes",
+        "turnover_causes_summary",
+    ):
         frame: pd.DataFrame = getattr(result, name)
         frame.to_csv(folder / f"{name}.csv", index=False, date_format=_DATE)
     (folder / "summary.md").write_text(summary_markdown(result))
@@ -355,4 +403,10 @@ def load(path: str | os.PathLike[str]) -> LoadedRun:
         periods=_table(folder, "periods.csv", _PERIODS, ["first_date", "last_date"]),
         uncertainty=_table(folder, "uncertainty.csv", _UNCERTAINTY, []),
         manifest=manifest,
+        attribution=_table(
+            folder, "attribution.csv", list(ATTRIBUTION_COLUMNS), ["period_start", "period_end"]
+        ),
+        turnover_causes=_table(
+            folder, "turnover_causes.csv", list(CAUSE_COLUMNS), ["effective_date"]
+        ),
     )

@@ -7,8 +7,10 @@ strategy of the config (and any given from Python) returns its weights, checked 
 `strategies.BuyAndHold` strategies; one `backtest.engine.simulation.simulate` call values them
 all; `backtest.metrics.metrics_table` measures them (with the risk-free rate of
 ``[analysis]``), `backtest.report.calendar.period_table` over the config's sub-periods, and
-`backtest.pipeline.uncertainty.bootstrap_table` resamples the headline numbers; the `Result`
-holds the frames that ``results/<run>/`` is written from (`backtest.pipeline.result.write_run`).
+`backtest.pipeline.uncertainty.bootstrap_table` resamples the headline numbers;
+`backtest.pipeline.attribution` and `backtest.pipeline.turnover_causes` explain the returns by
+bucket and the turnover by rule; the `Result` holds the frames that ``results/<run>/`` is
+written from (`backtest.pipeline.result.write_run`).
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from backtest.data.providers import PriceProvider
 from backtest.engine.simulation import Simulation, simulate
 from backtest.inputs.references import REFERENCE_PREFIX
 from backtest.metrics import daily_returns, metrics_table
+from backtest.pipeline.attribution import bucket_attribution
 from backtest.pipeline.manifest import with_strategy_code
 from backtest.pipeline.prepare import Prepared, prepare
 from backtest.pipeline.result import Result
 from backtest.pipeline.targets import run_strategies, strategy_code_of, target_weights
+from backtest.pipeline.turnover_causes import run_causes
 from backtest.pipeline.uncertainty import bootstrap_table
 from backtest.report.calendar import Period, period_table
 from strategies import BuyAndHold
@@ -84,6 +88,9 @@ def run(
     context = prepared.context
     risk_free = prepared.risk_free
     analysis = config.analysis
+    holdings = _long_holdings(simulation, names, list(prepared.prices.columns))
+    orders = _orders(simulation, names)
+    turnover = _long_turnover(simulation, {n: targets[n] for n in names})
     return Result(
         config=config,
         universe=prepared.universe,
@@ -91,9 +98,9 @@ def run(
         alignment=prepared.alignment,
         equity=equity,
         weights=_long_weights({n: targets[n] for n in names}, context, prepared.prices.columns),
-        holdings=_long_holdings(simulation, names, list(prepared.prices.columns)),
-        orders=_orders(simulation, names),
-        turnover=_long_turnover(simulation, {n: targets[n] for n in names}),
+        holdings=holdings,
+        orders=orders,
+        turnover=turnover,
         reference_equity=reference_equity,
         events=context.events[["determination_date", "effective_date"]].assign(
             share=context.share.to_numpy()
@@ -119,6 +126,25 @@ def run(
             confidence=analysis.confidence,
         ),
         manifest=prepared.manifest,
+        attribution=bucket_attribution(
+            equity=equity,
+            holdings=holdings,
+            orders=orders,
+            turnover=turnover,
+            prices=prepared.prices,
+            buckets=prepared.universe.buckets,
+            initial_cash=config.run.initial_cash,
+            reference=config.attribution.reference,
+        ),
+        turnover_causes=run_causes(
+            strategies=built,
+            context=context,
+            targets={n: targets[n] for n in names},
+            holdings=holdings,
+            orders=orders,
+            turnover=turnover,
+            prices=prepared.prices,
+        ),
     )
 
 

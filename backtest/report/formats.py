@@ -72,17 +72,30 @@ def format_value(metric: str, value: float | None, precision: Precision = DISPLA
     return f"{value:.{precision.ratio}f}"
 
 
-def format_delta(metric: str, delta: float | None) -> str:
-    """Return a difference: percentage points for fractions; tiny ones in scientific form."""
+def format_delta(metric: str, delta: float | None, precision: Precision | None = None) -> str:
+    """Return a difference: percentage points for fractions; tiny ones in scientific form.
+
+    Without ``precision`` a fraction or ratio shows 4 decimals (the gate's tables); with one,
+    its decimals (`DISPLAY`: ``+12.3 pp``, ``+0.12``), and a change too small for them is ``~0``.
+    """
     if delta is None or math.isnan(delta):
         return "n/a"
     if delta == 0:
         return "0"
     scale, unit = (100.0, " pp") if _is_percent(metric) else (1.0, "")
     shown = delta * scale
-    if abs(shown) < 5e-5 or (metric == "fees_paid" and abs(shown) < 5e-3):
+    if metric == "fees_paid":
+        decimals = 2 if precision is None else precision.currency
+        tiny = abs(shown) < (5e-3 if precision is None else 0.5 * 10.0**-decimals)
+        return ("~0" if precision else f"{shown:+.2e}") if tiny else f"{shown:+,.{decimals}f}"
+    if precision is not None:
+        decimals = precision.percent if _is_percent(metric) else precision.ratio
+        if abs(shown) < 0.5 * 10.0**-decimals:
+            return f"~0{unit}"
+        return f"{shown:+,.{decimals}f}{unit}"
+    if abs(shown) < 5e-5:
         return f"{shown:+.2e}{unit}"
-    return f"{shown:+,.2f}{unit}" if metric == "fees_paid" else f"{shown:+.4f}{unit}"
+    return f"{shown:+.4f}{unit}"
 
 
 def format_config_value(value: Any) -> str:

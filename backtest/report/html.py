@@ -17,8 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from backtest.constants import BASELINE_COLUMN
-from backtest.report import charts
-from backtest.report.markup import html_body
+from backtest.report import attribution, charts
+from backtest.report.markup import html_fragment
 from backtest.report.tables import (
     RunTables,
     drawdown_blocks,
@@ -39,6 +39,8 @@ CHART_NAMES = (
     "rolling_risk",
     "monthly_heatmap",
     "turnover_costs",
+    "attribution",
+    "turnover_causes",
 )
 """Chart files (``charts/<name>.png``) in page order."""
 
@@ -74,6 +76,9 @@ class RunView(RunTables, Protocol):
     monthly, rolling : DataFrame (long), the calendar and rolling-risk tables
     manifest : dict
     and the tables of `backtest.report.tables.RunTables`.
+    attribution, attribution_summary, turnover_causes_summary : DataFrame (long)
+        The run's ``attribution.csv``, ``attribution_summary.csv``,
+        ``turnover_causes_summary.csv``.
     """
 
     @property
@@ -116,6 +121,21 @@ class RunView(RunTables, Protocol):
         """Rolling risk (`backtest.report.risk.rolling_risk`)."""
         ...
 
+    @property
+    def attribution(self) -> pd.DataFrame:
+        """Brinson-Fachler effects per strategy, period and segment."""
+        ...
+
+    @property
+    def attribution_summary(self) -> pd.DataFrame:
+        """The effects linked per year and over the run."""
+        ...
+
+    @property
+    def turnover_causes_summary(self) -> pd.DataFrame:
+        """Turnover and fees by rule per year and over the run."""
+        ...
+
 
 def draw_figures(run: RunView) -> dict[str, Figure]:
     """Draw every chart of ``run`` (the synthetic label included); name -> figure."""
@@ -139,6 +159,12 @@ def draw_figures(run: RunView) -> dict[str, Figure]:
         ),
         "turnover_costs": charts.turnover_costs_chart(
             run.turnover, float(config["run"]["initial_cash"])
+        ),
+        "attribution": attribution.attribution_chart(
+            run.attribution_summary, [str(c) for c in run.equity.columns]
+        ),
+        "turnover_causes": attribution.turnover_causes_chart(
+            run.turnover_causes_summary, strategies
         ),
     }
     if run.manifest.get("synthetic"):
@@ -211,6 +237,8 @@ _CAPTIONS = {
     "rolling_risk": "Rolling risk: volatility, beta, tracking error, information ratio",
     "monthly_heatmap": "Monthly returns",
     "turnover_costs": "Turnover and costs",
+    "attribution": "Attribution by bucket per year",
+    "turnover_causes": "Turnover by rule per year",
 }
 _AFTER_CHART = {"drawdown": "drawdowns", "equity": "yearly"}
 """Tables placed right after a chart: its section id."""
@@ -266,7 +294,14 @@ def render_html(run: RunView, pngs: Mapping[str, bytes]) -> str:
     for key in ("uncertainty", "periods"):
         title, blocks = sections[key]
         if blocks:
-            parts += [f'<h2 id="{key}">{title}</h2>', html_body(blocks)]
+            parts += [f'<h2 id="{key}">{title}</h2>', html_fragment(blocks)]
+    parts.append(
+        html_fragment(
+            attribution.explanation_blocks(
+                run.attribution_summary, run.attribution, run.turnover_causes_summary
+            )
+        )
+    )
     for chart in CHART_NAMES:
         encoded = base64.b64encode(pngs[chart]).decode("ascii")
         parts.append(f"<h2>{_CAPTIONS[chart]}</h2>")
@@ -278,6 +313,6 @@ def render_html(run: RunView, pngs: Mapping[str, bytes]) -> str:
             title, blocks = sections[_AFTER_CHART[chart]]
             if blocks:
                 key = _AFTER_CHART[chart]
-                parts += [f'<h2 id="{key}">{title}</h2>', html_body(blocks)]
+                parts += [f'<h2 id="{key}">{title}</h2>', html_fragment(blocks)]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -18,7 +18,7 @@ __all__ = [
     "Heading",
     "Paragraph",
     "Table",
-    "html_body",
+    "html_fragment",
     "to_html",
     "to_markdown",
 ]
@@ -96,8 +96,18 @@ _STYLE = (
 )
 
 
-def html_body(blocks: Sequence[Block]) -> str:
-    """Render ``blocks`` as an HTML fragment (for a page that has its own head and style)."""
+def to_html(blocks: Sequence[Block], *, title: str) -> str:
+    """Render ``blocks`` as one self-contained HTML page (no scripts, no external files)."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>\n"
+        + html_fragment(blocks)
+        + "\n</body></html>\n"
+    )
+
+
+def html_fragment(blocks: Sequence[Block]) -> str:
+    """Render ``blocks`` as HTML elements (no page around them), one per line."""
     body: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):
@@ -122,13 +132,3 @@ def html_body(blocks: Sequence[Block]) -> str:
                 f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             )
     return "\n".join(body)
-
-
-def to_html(blocks: Sequence[Block], *, title: str) -> str:
-    """Render ``blocks`` as one self-contained HTML page (no scripts, no external files)."""
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>\n"
-        + html_body(blocks)
-        + "\n</body></html>\n"
-    )

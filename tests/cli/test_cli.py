@@ -506,7 +506,7 @@ def test_compare_identical_configs_and_errors(
     )
     out = capsys.readouterr().out
     assert "config: identical" in out and "Every metric of every strategy is identical." in out
-    assert "No target weight changed at any event." in out
+    assert "No target weight changed at any event both sides have." in out
     assert "<h2>" in html.read_text()
     assert main(["compare", str(short_config), str(tmp_path / "missing")]) == 2
     assert "is neither a config file nor a results folder" in capsys.readouterr().err

@@ -240,5 +240,5 @@ def test_compare_shows_bucket_moves_from_the_runs_universes() -> None:
     a = SimpleNamespace(weights=w_a, metrics=m, manifest={}, universe=universe)
     b = SimpleNamespace(weights=w_b, metrics=m, manifest={}, universe=universe)
     markdown = to_markdown(comparison_blocks(compare_runs(a, b)))
-    assert "| strategy | effective date | gpu | asic |" in markdown
+    assert "| strategy | event | gpu | asic |" in markdown
     assert "| s | 2024-02-01 | 60.0000% → 50.0000% | 40.0000% → 50.0000% |" in markdown

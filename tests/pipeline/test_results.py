@@ -42,7 +42,10 @@ def test_load_returns_exactly_the_frames_of_the_result(result: Result, folder: P
     pd.testing.assert_frame_equal(
         loaded.reference_equity, result.reference_equity, check_freq=False
     )
-    for name in ("weights", "holdings", "orders", "turnover", "skipped_events", "metrics"):
+    for name in (
+        "weights", "holdings", "orders", "turnover", "skipped_events", "metrics", "attribution",
+        "attribution_summary", "turnover_causes", "turnover_causes_summary",
+    ):  # fmt: skip
         pd.testing.assert_frame_equal(getattr(loaded, name), getattr(result, name), obj=name)
     assert len(loaded.skipped_events) > 0  # the band skipped something: the file is exercised
     assert loaded.share.tolist() == result.share.tolist()

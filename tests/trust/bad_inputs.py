@@ -804,6 +804,14 @@ CASES: tuple[BadInput, ...] = (
         match=r"`strategies\[2\]`\.name 'tilt' is already used",
     ),
     BadInput(
+        key="config-attribution-reference",
+        area="config",
+        what="`[attribution] reference` naming no strategy of the config",
+        prepare=_config("[costs]", '[attribution]\nreference = "tlit"\n\n[costs]'),
+        match=r"`attribution\.reference` must be `baseline` or a strategy of the config, got "
+        r"'tlit' \(did you mean `tilt`\?\); allowed: baseline, tilt",
+    ),
+    BadInput(
         key="config-baseline-unknown",
         area="config",
         what='`baseline = "ZZZZ"` (not in the demo market)',
@@ -1313,6 +1321,40 @@ CASES: tuple[BadInput, ...] = (
         what="`run` over an existing results folder, no `--force`",
         prepare=_results_exist,
         match=r"results folder `results/bad` already exists; pass --force to replace it",
+    ),
+    BadInput(
+        key="cli-attribution-reference",
+        area="cli",
+        what="`--attribution-reference static` on a config without `static`",
+        prepare=lambda ws: ["run", str(ws.demo), "--attribution-reference", "static"],
+        match=r"with command-line overrides: `attribution\.reference` must be `baseline` or a "
+        r"strategy of the config, got 'static'; allowed: baseline, tilt",
+    ),
+    BadInput(
+        key="cli-proforma-bad-date",
+        area="cli",
+        what="`proforma --as-of 2024-13-01`",
+        prepare=lambda ws: ["proforma", str(ws.demo), "--as-of", "2024-13-01"],
+        match=r"`--as-of` must be a date \(YYYY-MM-DD\), got '2024-13-01'",
+    ),
+    BadInput(
+        key="cli-proforma-before-start",
+        area="cli",
+        what="`proforma --as-of` before the config's start",
+        prepare=lambda ws: ["proforma", str(ws.demo), "--as-of", "2023-06-01"],
+        match=r"`--as-of` must be after `run\.start` \(2024-01-02\), got 2023-06-01",
+    ),
+    BadInput(
+        key="cli-proforma-hindsight",
+        area="cli",
+        what="`proforma` on a config in hindsight signal mode",
+        prepare=lambda ws: [
+            "proforma",
+            str(ws.edit(ws.demo, 'series = "default"', 'series = "default"\nmode = "hindsight"')),
+            "--as-of",
+            "2024-06-28",
+        ],
+        match=r"`signal\.mode` must be point_in_time for a pro-forma, got 'hindsight'",
     ),
     BadInput(
         key="cli-sweep-chunk-size",

@@ -33,6 +33,7 @@ from backtest.config import Config, StrategySpec
 from backtest.context import Context
 from backtest.data.providers import LoadedPrices
 from backtest.inputs.context import eligibility
+from backtest.pipeline.proforma import proforma
 from backtest.pipeline.runner import Result, run
 from backtest.sweep.kernel import simulate_batch
 from strategies import linear_tilt_batch
@@ -94,6 +95,19 @@ def differences_up_to(base: Result, other: Result, after: pd.Timestamp) -> list[
     else:
         moved_cols = (_bits(eq_left.to_numpy()) != _bits(eq_right.to_numpy())).any(axis=0)
         found += [f"equity of `{c}` up to X" for c in np.asarray(eq_left.columns)[moved_cols]]
+    for name, frame, date in (
+        ("attribution", "attribution", "period_end"),
+        ("turnover by rule", "turnover_causes", "effective_date"),
+    ):
+        left_x = getattr(base, frame)
+        right_x = getattr(other, frame)
+        left_x = left_x[left_x[date] <= after].reset_index(drop=True)
+        right_x = right_x[right_x[date] <= after].reset_index(drop=True)
+        numbers = left_x.select_dtypes("number").columns
+        if not left_x.drop(columns=numbers).equals(right_x.drop(columns=numbers)):
+            found.append(f"the {name} rows up to X differ")
+        elif (_bits(left_x[numbers].to_numpy()) != _bits(right_x[numbers].to_numpy())).any():
+            found.append(f"the {name} up to X")
     return found
 
 
@@ -202,6 +216,33 @@ def test_an_event_determined_on_x_keeps_its_weights_though_it_trades_after_x() -
     events = _base_run(config).events
     on_x = events[events["determination_date"] == x]
     assert len(on_x) == 1 and on_x["effective_date"].iloc[0] == pd.Timestamp("2022-07-01")
+
+
+@pytest.mark.parametrize(("as_of", "how"), [("2022-06-30", "noise"), ("2024-02-20", "spike")])
+def test_the_proforma_reads_nothing_after_its_date(as_of: str, how: str, tmp_path: Path) -> None:
+    """`backtest proforma --as-of X` on prices and vintages changed after X: the same bits."""
+    x = pd.Timestamp(as_of)
+    config = demo_config()
+    rows = rewritten_after(default_signal_rows(), x.date())
+    signal = dataclasses.replace(config.signal, series=str(write_signal(tmp_path / "s.csv", rows)))
+    changed = dataclasses.replace(config, signal=signal)
+    base = proforma(config, as_of=x.date())
+    other = proforma(
+        changed,
+        as_of=x.date(),
+        provider=PerturbedProvider(after=x, how=how, seed=4),  # type: ignore[arg-type]
+    )
+    assert base.trail.drop(columns="weight").equals(other.trail.drop(columns="weight"))
+    np.testing.assert_array_equal(
+        _bits(base.trail["weight"].to_numpy()), _bits(other.trail["weight"].to_numpy())
+    )
+    assert base.to_json() == other.to_json()
+    assert set(base.trail["strategy"]) == {s.name for s in CANARY_SPECS}
+    later = (x + pd.Timedelta(days=75)).date()  # not vacuous: after X the changes show
+    moved = proforma(changed, as_of=later, provider=PerturbedProvider(after=x, how=how, seed=4))  # type: ignore[arg-type]
+    assert not np.array_equal(
+        proforma(config, as_of=later).trail["weight"].to_numpy(), moved.trail["weight"].to_numpy()
+    )
 
 
 # --- the canary can fail: strategies that peek (defined here, registered only by the test) ---
