@@ -32,8 +32,11 @@ def heatmap_chart(grid: pd.DataFrame, *, x: str, y: str, metric: str) -> Figure:
     figure = Figure(figsize=(8, 6))
     ax = figure.add_subplot()
     image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
-    ax.set_xticks(range(len(grid.columns)), [f"{v:.3g}" for v in grid.columns], rotation=90)
-    ax.set_yticks(range(len(grid.index)), [f"{v:.3g}" for v in grid.index])
+    for axis, values in ((ax.xaxis, grid.columns), (ax.yaxis, grid.index)):
+        every = max(1, -(-len(values) // 25))  # at most 25 labels per axis
+        ticks = range(0, len(values), every)
+        axis.set_ticks(list(ticks), [f"{values[i]:.3g}" for i in ticks])
+    ax.tick_params(axis="x", labelrotation=90)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.set_title(f"median {metric} over the other parameters")
