@@ -161,6 +161,16 @@ def _simulate_batch(
         )
 
 
+@njit(cache=True)
+def _prepare(close: np.ndarray, valued: np.ndarray, inverse: np.ndarray) -> None:
+    for t in range(close.shape[0]):
+        for j in range(close.shape[1]):
+            price = close[t, j]
+            priced = not np.isnan(price)
+            valued[t, j] = price if priced else 0.0
+            inverse[t, j] = 1.0 / price if priced else 0.0
+
+
 def prepared_prices(close: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (close, valued, inverse): closes; closes and ``1 / close`` with 0 where unpriced.
 
@@ -168,9 +178,10 @@ def prepared_prices(close: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     per price panel.
     """
     close = np.ascontiguousarray(close, dtype=np.float64)
-    unpriced = np.isnan(close)
-    valued = np.where(unpriced, 0.0, close)
-    return close, valued, np.divide(1.0, close, out=np.zeros_like(close), where=~unpriced)
+    valued = np.empty_like(close)
+    inverse = np.empty_like(close)
+    _prepare(close, valued, inverse)
+    return close, valued, inverse
 
 
 def simulate_into(
