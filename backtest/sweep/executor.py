@@ -178,6 +178,7 @@ def evaluate_chunk(shared: SharedInputs, task: ChunkTask) -> ChunkResult:
         walks=[(lo, np.array(cuts)) for lo, cuts in plan.walks],
         span_metric=plan.metric if plan.walks else "sharpe_ratio",
         n_blocks=plan.n_blocks,
+        block_paths=bool({"high", "low", "drawdown"} & set(plan.block_columns)),
         months=plan.spa_counts is not None,
         keys=shared.hash_keys,
     )

@@ -45,6 +45,7 @@ def _reduce(
     keys: np.ndarray,
     block_first: int,
     block_size: int,
+    paths: bool,
     span_metric: int,
     metrics: np.ndarray,
     spans: np.ndarray,
@@ -71,7 +72,7 @@ def _reduce(
         full_cut = np.array([n_days])
         row = np.empty((1, n_metrics))
         walk(r, b, month_end, 0, full_cut, row, True, moments[k], blocks[k], block_first,
-              block_size, months[k])  # fmt: skip
+             block_size, months[k], paths)  # fmt: skip
         metrics[k] = row[0]
         for w in range(walk_lo.shape[0]):
             cuts = walk_cuts[walk_offsets[w] : walk_offsets[w + 1]]
@@ -90,6 +91,7 @@ def reduce_equity(
     walks: Sequence[tuple[int, np.ndarray]] = (),
     span_metric: str = "sharpe_ratio",
     n_blocks: int = 0,
+    block_paths: bool = True,
     months: bool = False,
     keys: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
@@ -111,6 +113,8 @@ def reduce_equity(
         The metric of `RETURN_METRICS` kept for each span.
     n_blocks : int
         CSCV blocks ``S`` (0: none); the first ``n_days mod S`` days are left out.
+    block_paths : bool
+        Also each block's high, low and drawdown (for drawdown-based metrics; NaN otherwise).
     months : bool
         Keep the calendar-month returns.
     keys : ndarray of uint64, shape (2, n_days), optional
@@ -119,7 +123,7 @@ def reduce_equity(
     Returns
     -------
     dict with ``metrics`` (K, 16) in `RETURN_METRICS` order; ``spans`` (K, n_cuts),
-    ``span_metric`` over every span of ``walks`` in order; ``moments`` (K, 10) in
+    ``span_metric`` over every span of ``walks`` in order; ``moments`` (K, 6) in
     `MOMENT_NAMES` order; ``blocks`` (K, S, 10) in `BLOCK_STATS` order; ``months``
     (K, n_months); ``hashes`` (K, 2) uint64.
     """
@@ -152,6 +156,7 @@ def reduce_equity(
         hash_keys(n_days) if keys is None else keys,
         n_days - size * n_blocks,
         size,
+        bool(block_paths),
         RETURN_METRICS.index(span_metric),
         *out.values(),
     )
@@ -177,11 +182,11 @@ def _standardised_sums(
         shift_active = 0.0
         for i in range(g * group, min((g + 1) * group, rows.shape[0])):
             k = rows[i]
-            std, astd = moments[k, 7], moments[k, 9]
+            std, astd = moments[k, 2], moments[k, 5]
             w = 1.0 / std if np.isfinite(std) and std > 0.0 else 0.0
             wa = 1.0 / astd if np.isfinite(astd) and astd > 0.0 else 0.0
-            shift_raw += moments[k, 6] * w
-            shift_active += moments[k, 8] * wa
+            shift_raw += moments[k, 1] * w
+            shift_active += moments[k, 4] * wa
             x = equity[k, 0] / initial_cash - 1.0
             raw[0] += w * x
             active[0] += wa * (x - b[0])
@@ -211,7 +216,7 @@ def standardised_sums(
     baseline : ndarray, shape (n_days,)
     rows : ndarray of int
         Rows of ``equity`` to add (a series with zero or non-finite std adds nothing).
-    moments : ndarray, shape (K, 10)
+    moments : ndarray, shape (K, 6)
         From `reduce_equity`.
 
     Returns
@@ -237,6 +242,6 @@ def standardised_sums(
     sums = np.zeros((2, equity.shape[1]))
     for g in range(partial.shape[0]):  # fixed order
         sums += partial[g]
-    std = moments[rows][:, [7, 9]]
+    std = moments[rows][:, [2, 5]]
     counts = (np.isfinite(std) & (std > 0)).sum(axis=0).astype(np.int64)
     return sums, counts

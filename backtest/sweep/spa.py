@@ -62,34 +62,44 @@ def bootstrap_counts(n_obs: int, *, reps: int, block_size: int, seed: int) -> np
     return counts
 
 
+@njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
+def _autocovariance(x: np.ndarray, lag: int) -> float:
+    total = 0.0
+    for s in range(x.shape[0] - lag):
+        total += x[s] * x[s + lag]
+    return total
+
+
 @njit(cache=True, parallel=True)
 def _variances(demeaned: np.ndarray, p: float) -> np.ndarray:
+    """Variance of each row's mean as arch computes it (not nested): kappa-weighted lags."""
     k, t = demeaned.shape
+    kappa = np.empty(t)
+    for i in range(1, t):
+        kappa[i] = (1.0 - i / t) * (1.0 - p) ** i + (i / t) * (1.0 - p) ** (t - i)
     out = np.empty(k)
     for m in prange(k):
         x = demeaned[m]
-        total = 0.0
-        for s in range(t):
-            total += x[s] * x[s]
-        variance = total / t
+        variance = _autocovariance(x, 0) / t
         for i in range(1, t):
-            kappa = (1.0 - i / t) * (1.0 - p) ** i + (i / t) * (1.0 - p) ** (t - i)
-            cross = 0.0
-            for s in range(t - i):
-                cross += x[s] * x[s + i]
-            variance += 2.0 * kappa * cross / t
+            variance += 2.0 * kappa[i] * _autocovariance(x, i) / t
         out[m] = variance
     return out
 
 
 @njit(cache=True, parallel=True)
-def _maxima(boot: np.ndarray, centres: np.ndarray, out: np.ndarray) -> None:
-    for b in prange(boot.shape[0]):
-        for j in range(3):
-            best = -np.inf
-            for k in range(boot.shape[1]):
-                best = max(best, boot[b, k] - centres[j, k])
-            out[j, b] = best
+def _maxima(sums: np.ndarray, n_obs: int, centres: np.ndarray, out: np.ndarray) -> None:
+    """``out[j, b] = max_k (sums[b, k] / n_obs - centres[j, k])``."""
+    for b in prange(sums.shape[0]):
+        lower = -np.inf
+        consistent = -np.inf
+        upper = -np.inf
+        for k in range(sums.shape[1]):
+            mean = sums[b, k] / n_obs  # the bootstrap mean
+            lower = max(lower, mean - centres[0, k])
+            consistent = max(consistent, mean - centres[1, k])
+            upper = max(upper, mean - centres[2, k])
+        out[0, b], out[1, b], out[2, b] = lower, consistent, upper
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,9 +149,9 @@ def spa_chunk(
     variance = _variances(diff - mean[:, None], 1.0 / block_size)
     valid = mean >= -np.sqrt(variance / t * 2.0 * math.log(math.log(t)))
     centres = np.vstack([np.where(mean < 0.0, 0.0, mean), np.where(valid, mean, 0.0), mean])
-    boot = counts @ diff.T / t  # (reps, k) bootstrap means
+    sums = counts @ diff.T  # (reps, k): each draw's sum of each trial's differences
     simulated = np.empty((3, len(counts)))
-    _maxima(np.ascontiguousarray(boot), np.ascontiguousarray(centres), simulated)
+    _maxima(np.ascontiguousarray(sums), t, np.ascontiguousarray(centres), simulated)
     return SpaPartial(statistic=float(mean.max()), simulated=simulated)
 
 

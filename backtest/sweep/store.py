@@ -38,7 +38,7 @@ class ChunkResult:
     variants : ndarray of int, shape (k,)
     metrics : ndarray, shape (k, 18)
         `backtest.metrics.METRIC_NAMES` order.
-    moments : ndarray, shape (k, 10)
+    moments : ndarray, shape (k, 6)
         `backtest.sweep.reduce.MOMENT_NAMES` order.
     hashes : ndarray of uint64, shape (k, 2)
         128-bit hash of each return series.

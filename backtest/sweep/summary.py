@@ -31,6 +31,7 @@ from backtest.sweep.stats import (
     average_correlation,
     deflated_sharpe_ratio,
     effective_trials,
+    sharpe_moments,
 )
 
 __all__ = ["SweepStatistics", "grid_edges", "sweep_statistics"]
@@ -124,17 +125,19 @@ def sweep_statistics(result: SweepResult) -> SweepStatistics:
     rho = average_correlation(trials.zsums[0], n_series=int(trials.zcounts[0]), n_obs=n_obs)
     rho_active = average_correlation(trials.zsums[1], n_series=int(trials.zcounts[1]), n_obs=n_obs)
     best_sharpe, best_ir = _best(result, "sharpe_ratio"), _best(result, "information_ratio")
+    chosen = result.returns_of(np.array([best_sharpe, best_ir]))  # the two selected series
+    chosen[1] -= result.baseline_returns.to_numpy()
+    _, skews, kurtoses = sharpe_moments(chosen)
     dsr: dict[str, dict[str, float]] = {}
-    for name, row, cols, correlation in (
-        ("raw", best_sharpe, (0, 1, 2), rho),
-        ("active", best_ir, (3, 4, 5), rho_active),
+    for i, (name, row, col, correlation) in enumerate(
+        (("raw", best_sharpe, 0, rho), ("active", best_ir, 3, rho_active))
     ):
-        sharpes = moments[rows, cols[0]]
+        sharpes = moments[rows, col]
         n_trials = int(np.isfinite(sharpes).sum())
         common = {
-            "sharpe": float(moments[row, cols[0]]),
-            "skew": float(moments[row, cols[1]]),
-            "kurtosis": float(moments[row, cols[2]]),
+            "sharpe": float(moments[row, col]),
+            "skew": float(skews[i]),
+            "kurtosis": float(kurtoses[i]),
             "n_obs": n_obs,
             "trial_sharpes": sharpes,
         }
@@ -314,7 +317,7 @@ def context_lines(result: SweepResult, best: int) -> list[str]:
     excess, ratio = _at(table, best, "excess_cagr"), _at(table, best, "information_ratio")
     if np.sign(excess) * np.sign(ratio) < 0:
         vol, base_vol = _at(table, best, "annual_volatility"), base["annual_volatility"]
-        mean = float(result.trials.moments[best, 6]) * 252
+        mean = float(result.trials.moments[best, 1]) * 252
         base_mean = float(result.baseline_returns.mean()) * 252
         lines.append(
             f"{result.describe(best)} has an excess CAGR of {_pct(excess)} but an "

@@ -32,7 +32,7 @@ class TrialArrays:
     Attributes
     ----------
     metrics : ndarray, shape (K, 18)
-    moments : ndarray, shape (K, 10)
+    moments : ndarray, shape (K, 6)
     hashes : ndarray of uint64, shape (K, 2)
     spans : ndarray, shape (K, n_spans)
     blocks : ndarray, shape (K, S, n_columns)

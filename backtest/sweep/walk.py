@@ -26,13 +26,9 @@ RETURN_METRICS: tuple[str, ...] = METRIC_NAMES[:-2]
 """The metrics a return series determines (every metric but turnover and fees), in order."""
 MOMENT_NAMES: tuple[str, ...] = (
     "sharpe",  # per period, ddof 1
-    "skew",  # biased sample skewness
-    "kurtosis",  # biased, non-excess
-    "active_sharpe",  # of r - r_baseline
-    "active_skew",
-    "active_kurtosis",
     "mean",
-    "std",
+    "std",  # ddof 1
+    "active_sharpe",  # of r - r_baseline
     "active_mean",
     "active_std",
 )
@@ -121,19 +117,12 @@ def _evaluate(st: np.ndarray, cr: float, ca: float, cb: float, out: np.ndarray) 
 
 
 @njit(cache=True, inline="always")
-def _moments(
-    n: float, s1: float, s2: float, s3: float, s4: float, shift: float
-) -> tuple[float, float, float, float, float]:
+def _moments(n: float, s1: float, s2: float, shift: float) -> tuple[float, float, float]:
+    """(per-period Sharpe ratio, mean, std ddof 1) from sums about ``shift``."""
     mu = s1 / n
-    m2 = s2 / n - mu * mu
-    m3 = s3 / n - 3.0 * mu * s2 / n + 2.0 * mu**3
-    m4 = s4 / n - 4.0 * mu * s3 / n + 6.0 * mu * mu * s2 / n - 3.0 * mu**4
-    std = math.sqrt(max(m2, 0.0) * n / (n - 1.0)) if n > 1 else np.nan
+    std = math.sqrt(max(s2 / n - mu * mu, 0.0) * n / (n - 1.0)) if n > 1 else np.nan
     mean = shift + mu
-    sharpe = mean / std if std > 0.0 else np.nan
-    skew = m3 / m2**1.5 if m2 > 0.0 else np.nan
-    kurt = m4 / (m2 * m2) if m2 > 0.0 else np.nan
-    return sharpe, skew, kurt, mean, std
+    return (mean / std if std > 0.0 else np.nan), mean, std
 
 
 @njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
@@ -162,15 +151,17 @@ def walk(
     block_first: int,
     block_size: int,
     months: np.ndarray,
+    paths: bool = True,
 ) -> None:
     """Walk ``r`` from ``lo``; write the metrics of ``[lo, cut)`` into ``out[i]`` for each cut.
 
     With ``full`` (the whole window, ``lo = 0``) also the moments, the blocks (when
-    ``blocks.shape[0] > 0``) and the monthly returns (when ``months.shape[0] > 0``). The state
-    lives in scalars (registers); a drawdown divides once per new peak, by its trough.
+    ``blocks.shape[0] > 0``; their high, low and drawdown only with ``paths``) and the monthly
+    returns (when ``months.shape[0] > 0``). The state lives in scalars (registers); a drawdown
+    divides once per new peak, by its trough.
     """
     cr, ca, cb = _means(r, b, lo, cuts[-1])  # the shifts the sums of squares are taken about
-    n = s1 = s2 = s3 = s4 = d2 = a1 = a2 = a3 = a4 = rb = b1 = b2 = 0.0
+    n = s1 = s2 = d2 = a1 = a2 = rb = b1 = b2 = 0.0
     wealth = peak = trough = b_wealth = m_wealth = m_base = 1.0
     dd = up_r = up_b = n_up = down_r = down_b = n_down = hits = n_months = m_days = 0.0
     n_blocks = blocks.shape[0]
@@ -207,10 +198,6 @@ def walk(
             peak = wealth if closed else peak
             m_days += 1.0
             if full:
-                s3 += dx * dx * dx
-                s4 += dx * dx * dx * dx
-                a3 += da * da * da
-                a4 += da * da * da * da
                 if n_blocks and within >= 0:
                     if within == 0:
                         bs1 = bs2 = bd2 = ba1 = ba2 = bx = block_dd = 0.0
@@ -222,19 +209,22 @@ def walk(
                     ba2 += a * a
                     bx += x * bt
                     growth *= 1.0 + x
-                    high = max(high, growth)
-                    low = min(low, growth)
-                    closed = growth > block_peak
-                    block_dd = (
-                        min(block_dd, block_trough / block_peak - 1.0) if closed else block_dd
-                    )
-                    block_trough = growth if closed else min(block_trough, growth)
-                    block_peak = growth if closed else block_peak
+                    if paths:  # the block's own wealth path: for drawdown-based metrics
+                        high = max(high, growth)
+                        low = min(low, growth)
+                        closed = growth > block_peak
+                        block_dd = (
+                            min(block_dd, block_trough / block_peak - 1.0) if closed else block_dd
+                        )
+                        block_trough = growth if closed else min(block_trough, growth)
+                        block_peak = growth if closed else block_peak
                     if within == block_size - 1:
                         row = blocks[block]
                         row[0], row[1], row[2], row[3], row[4] = bs1, bs2, bd2, ba1, ba2
-                        row[5], row[6], row[7], row[8] = bx, growth, high, low
-                        row[9] = min(block_dd, block_trough / block_peak - 1.0)
+                        row[5], row[6] = bx, growth
+                        row[7] = high if paths else np.nan
+                        row[8] = low if paths else np.nan
+                        row[9] = min(block_dd, block_trough / block_peak - 1.0) if paths else np.nan
                         block += 1
                         within = -1
                 within += 1
@@ -267,11 +257,8 @@ def walk(
         st[_HIT], st[_NM] = hits, n_months
         _evaluate(st, cr, ca, cb, out[ci])
     if full:
-        sr, skew, kurt, mean, std = _moments(n, s1, s2, s3, s4, cr)
-        asr, askew, akurt, amean, astd = _moments(n, a1, a2, a3, a4, ca)
-        moments[0], moments[1], moments[2] = sr, skew, kurt
-        moments[3], moments[4], moments[5] = asr, askew, akurt
-        moments[6], moments[7], moments[8], moments[9] = mean, std, amean, astd
+        moments[0], moments[1], moments[2] = _moments(n, s1, s2, cr)
+        moments[3], moments[4], moments[5] = _moments(n, a1, a2, ca)
 
 
 def series_metrics(

@@ -9,8 +9,7 @@ import pytest
 from backtest.metrics import METRIC_NAMES, metrics_table, monthly_returns
 from backtest.sweep.plan import month_end_flags
 from backtest.sweep.reduce import reduce_equity, standardised_sums
-from backtest.sweep.stats import sharpe_moments
-from backtest.sweep.walk import BLOCK_STATS, RETURN_METRICS, series_metrics
+from backtest.sweep.walk import BLOCK_STATS, MOMENT_NAMES, RETURN_METRICS, series_metrics
 
 DATES = pd.bdate_range("2020-01-15", periods=400, name="date")
 CASH = 1e6
@@ -78,11 +77,16 @@ def test_moments_blocks_months_and_hashes_by_numpy() -> None:
         equity, initial_cash=CASH, baseline=baseline, month_end=month_end, n_blocks=6, months=True
     )
     live = [0, 1, 2, 3, 5]
-    for columns, series in (((0, 1, 2), returns), ((3, 4, 5), returns - baseline)):
-        sharpe, skew, kurtosis = sharpe_moments(series[live])
-        np.testing.assert_allclose(out["moments"][live][:, columns[0]], sharpe, rtol=1e-9)
-        np.testing.assert_allclose(out["moments"][live][:, columns[1]], skew, rtol=1e-7)
-        np.testing.assert_allclose(out["moments"][live][:, columns[2]], kurtosis, rtol=1e-9)
+    assert MOMENT_NAMES == ("sharpe", "mean", "std", "active_sharpe", "active_mean", "active_std")
+    for first, series in ((0, returns[live]), (3, returns[live] - baseline)):
+        expected = [
+            series.mean(axis=1) / series.std(axis=1, ddof=1),
+            series.mean(axis=1),
+            series.std(axis=1, ddof=1),
+        ]
+        for i, values in enumerate(expected):
+            np.testing.assert_allclose(out["moments"][live][:, first + i], values, rtol=1e-9)
+    assert np.isnan(out["moments"][4, 0])  # a flat series has no Sharpe ratio
     size = len(DATES) // 6
     first = len(DATES) - 6 * size
     for b in range(6):
@@ -110,6 +114,12 @@ def test_moments_blocks_months_and_hashes_by_numpy() -> None:
     for k in range(6):
         expected = monthly_returns(pd.Series(returns[k], index=DATES)).to_numpy()
         np.testing.assert_allclose(out["months"][k], expected, rtol=1e-9, atol=1e-15)
+    lean = reduce_equity(
+        equity, initial_cash=CASH, baseline=baseline, month_end=month_end, n_blocks=6,
+        block_paths=False,
+    )["blocks"]  # fmt: skip
+    np.testing.assert_array_equal(lean[:, :, :7], out["blocks"][:, :, :7])
+    assert np.isnan(lean[:, :, 7:]).all()  # no wealth paths asked for: none computed
     hashes = [tuple(h) for h in out["hashes"].tolist()]
     assert len(set(hashes)) == 6  # a return series 1e-9 away is another series
     twice = reduce_equity(
