@@ -1,232 +1,173 @@
-"""Sweep speed and memory: the fast path, the floor and vectorbt's engine, in one run.
+"""Sweep speed: the kernel against the shared floor, the streamed chunk path, vectorbt, the CLI.
 
-For K = 1, 100, 1,000, 10,000 random weight variants on the demo market's panel (its
-``compute_layer`` tickers plus NVDA, 2015-2026, monthly events), each measurement runs in a
-fresh process: *cold* is the first call (numba loads its on-disk cache, vectorbt-rust needs no
-JIT), *warm* the second, *peak RSS* the process's maximum resident memory. Paths:
-
-* ``fast``: `backtest.sweep.kernel.simulate_batch`, all K at once (equity K x n_days);
-* ``floor``: `benchmarks.floor_kernel.floor_batch`, the minimal numba code of the accounting;
-* ``sweep``: the sweep's chunk path (kernel plus every metric, 1,000 variants per chunk);
-* ``vectorbt``: `backtest.engine.simulation.simulate` (K <= 1,000; extrapolated linearly above).
-
-Then the cold CLI: ``backtest sweep configs/sweep.toml`` (10,000 variants, strategy weights
-included) in a fresh process, with and without the statistics.
+1. **Kernel / floor.** `backtest.sweep.kernel.simulate_batch` beside the shared yardstick
+   ``../shared/bench/floor.py`` (imported from there; skipped, with the reason printed, when it
+   is absent), in this one process on the same inputs: a synthetic panel of 20 tickers x 2,520
+   days, monthly events, Dirichlet weights with 1-10 % cash, 10 bp fees, every variant its own
+   weights. Warm times are the best of interleaved repeats (the machine is shared, so only the
+   ratio of two timings taken side by side means anything); the two outputs agree to ~1e-14.
+2. **Chunk path.** `backtest.sweep.executor.evaluate_chunk` (weights from the grid, kernel,
+   every metric, the statistics' reductions) on the demo market, variants per second.
+3. **vectorbt.** `backtest.engine.simulation.simulate` on 32 of those variants.
+4. **CLI.** Cold ``/usr/bin/time -v backtest sweep configs/sweep.toml`` (10,000 variants).
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-SIZES = (1, 100, 1_000, 10_000)
-VECTORBT_MAX = 1_000
-FEES, SLIPPAGE, CASH = 10e-4, 5e-4, 1e6
 REPO = Path(__file__).resolve().parents[1]
+FLOOR_DIR = REPO.parent / "shared" / "bench"
+SIZES = (100, 1_000, 10_000)
+FEES, CASH = 10e-4, 1e6
 
 
-def _write_panel(path: Path) -> None:
-    from backtest.config import Schedule, load_config
-    from backtest.sweep.market import load_market, schedule_context
+def floor_inputs(k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The yardstick's inputs: closes (2520, 20), monthly mask, Dirichlet weights (k, 120, 20)."""
+    rng = np.random.default_rng(seed)
+    close = 50 * np.exp(np.cumsum(rng.normal(0.0003, 0.02, (2_520, 20)), axis=0))
+    mask = np.zeros(len(close), dtype=bool)
+    mask[::21] = True
+    weights = rng.dirichlet(np.ones(20), size=(k, int(mask.sum())))
+    weights *= 1.0 - rng.uniform(0.01, 0.10, (k, int(mask.sum()), 1))
+    return close, mask, weights
 
-    market = load_market(load_config(REPO / "configs" / "demo.toml"))
-    events = schedule_context(market, Schedule()).events
-    start = int(events["effective_row"].iloc[0])
-    prices = market.prices.iloc[start:]
-    np.savez(
-        path,
-        close=prices.to_numpy(dtype=float),
-        rows=events["effective_row"].to_numpy() - start,
-        dates=prices.index.to_numpy(dtype="datetime64[ns]"),
-        tickers=np.array(prices.columns, dtype=str),
+
+def _best(runs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Best wall time of each callable over ``repeats`` interleaved rounds (after one warm-up)."""
+    for run in runs.values():
+        run()
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(repeats):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - started)
+    return best
+
+
+def kernel_vs_floor() -> None:
+    """Print the kernel / floor table (section 1)."""
+    if not (FLOOR_DIR / "floor.py").is_file():
+        print(f"kernel / floor: skipped, {FLOOR_DIR / 'floor.py'} is absent")
+        return
+    sys.path.insert(0, str(FLOOR_DIR))
+    floor = importlib.import_module("floor")
+    from backtest.sweep.kernel import simulate_batch
+
+    print("| K | kernel warm s | floor warm s | kernel / floor | max rel diff |")
+    print("|---|---|---|---|---|")
+    for k in SIZES:
+        close, mask, weights = floor_inputs(k)
+        rows = np.flatnonzero(mask)
+        kw = {
+            "weight_index": np.arange(k),
+            "fees": np.full(k, FEES),
+            "slippage": np.zeros(k),
+            "band": np.zeros(k),
+            "initial_cash": CASH,
+        }
+        runs = {
+            "kernel": lambda c=close, r=rows, w=weights, a=kw: simulate_batch(c, r, w, **a),
+            "floor": lambda c=close, m=mask, w=weights: floor.run(c, m, w, FEES, CASH),
+        }
+        best = _best(runs, repeats=max(3, min(15, 30_000 // k)))
+        diff = np.max(np.abs(runs["kernel"]()[0] / runs["floor"]() - 1.0))
+        print(
+            f"| {k:,} | {best['kernel']:.4f} | {best['floor']:.4f} | "
+            f"{best['kernel'] / best['floor']:.2f} | {diff:.1e} |",
+            flush=True,
+        )
+
+
+def chunk_path() -> None:
+    """Print the chunk path's rate on the demo market (section 2) and vectorbt's (section 3)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from backtest.config import load_config
+    from backtest.engine.simulation import simulate
+    from backtest.sweep.executor import evaluate_chunk
+    from backtest.sweep.grid import load_sweep
+    from backtest.sweep.run import _task, run_sweep
+    from backtest.sweep.weights import variant_weights
+
+    config = load_config(REPO / "configs" / "sweep.toml")
+    spec = dataclasses.replace(load_sweep(REPO / "configs" / "sweep.toml"), sensitivity={})
+    result = run_sweep(config, spec)  # the default sweep without its cost sensitivity
+    group = np.flatnonzero(
+        (result.settings[["frequency", "anchor"]] == ("monthly", "first")).all(1)
+    )
+    ids = group[: spec.chunk_size]
+    task = _task("bench", 0, ids, result.table, result.settings, result.spec)
+    best = _best({"chunk": lambda: evaluate_chunk(result.shared, task)}, repeats=3)["chunk"]
+    print(
+        f"chunk path (weights from the grid, kernel, every metric, the statistics' reductions): "
+        f"{len(ids):,} demo variants x {len(result.dates):,} days in {best:.3f} s warm, "
+        f"{len(ids) / best:,.0f} variants/s",
+        flush=True,
+    )
+    band = result.settings["rebalance_band"].to_numpy()
+    sample = ids[band[ids] == 0.0][:32]  # no band: one vectorbt simulation per chunk of 32
+    context = result.shared.groups[0].context
+    columns = list(result.market.prices.columns)
+    params = result.table.loc[sample, ["strength", "neutral_share"]]
+    sets, index = variant_weights(context, spec.kind, spec.fixed, params, columns=columns)
+    targets = {
+        f"v{v}": pd.DataFrame(sets[i], index=context.effective_dates, columns=columns)
+        for v, i in zip(sample, index, strict=True)
+    }
+    started = time.perf_counter()
+    simulate(result.market.prices, targets, initial_cash=CASH, fees_bps=10.0, slippage_bps=5.0)
+    engine = time.perf_counter() - started
+    print(
+        f"vectorbt engine, {len(sample)} of those variants: {engine:.2f} s, "
+        f"{len(sample) / engine:,.0f} variants/s (the chunk path is "
+        f"{len(ids) / best / (len(sample) / engine):,.0f}x faster, metrics and statistics included)"
     )
 
 
-def _weights(close: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-    rng = np.random.default_rng(k)
-    listed = ~np.isnan(close[rows])
-    raw = rng.random((k, len(rows), close.shape[1])) * listed
-    raw /= raw.sum(axis=2, keepdims=True)
-    return raw
-
-
-def _child(path_name: str, k: int, panel: Path) -> dict[str, float]:
-    data = np.load(panel)
-    close, rows = data["close"], data["rows"]
-    weights = _weights(close, rows, k)
-
-    def fast() -> object:
-        from backtest.sweep.kernel import simulate_batch
-
-        return simulate_batch(
-            close,
-            rows,
-            weights,
-            weight_index=np.arange(k),
-            fees=np.full(k, FEES),
-            slippage=np.full(k, SLIPPAGE),
-            band=np.zeros(k),
-            initial_cash=CASH,
+def cold_cli() -> None:
+    """Print the cold CLI's wall time and peak RSS, as ``/usr/bin/time -v`` reports them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        args = ["/usr/bin/time", "-v", str(Path(sys.executable).with_name("backtest")), "sweep"]
+        args += ["configs/sweep.toml", "--out", tmp, "--json"]
+        if not Path(args[0]).is_file():
+            print("cold CLI: skipped, /usr/bin/time is absent")
+            return
+        done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
+        report = dict(
+            line.strip().rsplit(": ", 1) for line in done.stderr.splitlines() if ": " in line
         )
-
-    def floor() -> object:
-        from benchmarks.floor_kernel import floor_batch
-
-        return floor_batch(close, rows, weights, FEES, SLIPPAGE, CASH)
-
-    def sweep() -> object:
-        from backtest.sweep.executor import ChunkTask, SharedInputs, evaluate_chunk
-
-        shared = SharedInputs(
-            close=close,
-            baseline_returns=np.zeros(len(close)),
-            dates=data["dates"],
-            initial_cash=CASH,
+        print(
+            f"cold `backtest sweep configs/sweep.toml` (10,000 variants, 3 cost levels, "
+            f"statistics): {report['Elapsed (wall clock) time (h:mm:ss or m:ss)']} wall, "
+            f"{report['User time (seconds)']} s user CPU, peak RSS "
+            f"{int(report['Maximum resident set size (kbytes)']) / 1024:,.0f} MB, load average "
+            f"{os.getloadavg()[0]:.1f}"
         )
-        for lo in range(0, k, 1_000):
-            ids = np.arange(lo, min(k, lo + 1_000))
-            evaluate_chunk(
-                shared,
-                ChunkTask(
-                    key=str(lo),
-                    variants=ids,
-                    event_rows=rows,
-                    weights=weights[ids],
-                    weight_index=np.arange(len(ids)),
-                    fees=np.full(len(ids), FEES),
-                    slippage=np.full(len(ids), SLIPPAGE),
-                    band=np.zeros(len(ids)),
-                ),
-            )
-        return None
-
-    def vectorbt() -> object:
-        import pandas as pd
-
-        from backtest.engine.simulation import simulate
-
-        index = pd.DatetimeIndex(data["dates"])
-        prices = pd.DataFrame(close, index=index, columns=data["tickers"])
-        targets = {
-            f"v{i}": pd.DataFrame(weights[i], index=index[rows], columns=prices.columns)
-            for i in range(k)
-        }
-        return simulate(
-            prices, targets, initial_cash=CASH, fees_bps=FEES * 1e4, slippage_bps=SLIPPAGE * 1e4
-        )
-
-    run = {"fast": fast, "floor": floor, "sweep": sweep, "vectorbt": vectorbt}[path_name]
-    started = time.perf_counter()
-    first = run()
-    cold = time.perf_counter() - started
-    started, cpu_started = time.perf_counter(), time.process_time()
-    run()
-    warm = time.perf_counter() - started
-    warm_cpu = time.process_time() - cpu_started
-    check = float("nan")
-    if path_name == "floor":  # the floor computes the same numbers as the fast path
-        (equity, _, _) = fast()  # type: ignore[misc]
-        check = float(np.max(np.abs(np.asarray(first) / equity - 1.0)))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {
-        "cold": cold,
-        "warm": warm,
-        "warm_cpu": warm_cpu,
-        "rss_mb": rss,
-        "max_rel_diff_vs_fast": check,
-    }
-
-
-def _spawn(args: list[str]) -> tuple[str, float, float]:
-    """Run ``args``; return (stdout, wall seconds, CPU seconds of the child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return done.stdout, wall, cpu
 
 
 def main() -> None:
-    """Print the benchmark table (Markdown) and the cold CLI timings."""
-    with tempfile.TemporaryDirectory() as tmp:
-        panel = Path(tmp) / "panel.npz"
-        _write_panel(panel)
-        shape = np.load(panel)["close"].shape
-        print(
-            f"panel: {shape[1]} tickers x {shape[0]} days, monthly events; "
-            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start",
-            flush=True,
-        )
-        print("| K | path | cold s | warm s | warm CPU s | backtests/s (warm) | peak RSS MB |")
-        print("|---|---|---|---|---|---|---|")
-        rates: dict[tuple[str, int], float] = {}
-        cpu_rates: dict[tuple[str, int], float] = {}
-        for k in SIZES:
-            for name in ("fast", "floor", "sweep", "vectorbt"):
-                if name == "vectorbt" and k > VECTORBT_MAX:
-                    rate = rates[("vectorbt", VECTORBT_MAX)]
-                    print(
-                        f"| {k:,} | vectorbt (extrapolated) | - | {k / rate:.1f} | "
-                        f"{k / cpu_rates[('vectorbt', VECTORBT_MAX)]:.1f} | {rate:.0f} | - |"
-                    )
-                    continue
-                out, _, _ = _spawn(
-                    [sys.executable, "-m", "benchmarks.bench_sweep", name, str(k), str(panel)]
-                )
-                row = json.loads(out)
-                rates[(name, k)] = k / row["warm"]
-                cpu_rates[(name, k)] = k / row["warm_cpu"]
-                extra = ""
-                if np.isfinite(row["max_rel_diff_vs_fast"]):
-                    extra = f" (max rel diff vs fast {row['max_rel_diff_vs_fast']:.1e})"
-                print(
-                    f"| {k:,} | {name}{extra} | {row['cold']:.2f} | {row['warm']:.3f} | "
-                    f"{row['warm_cpu']:.3f} | "
-                    f"{k / row['warm']:,.0f} | {row['rss_mb']:.0f} |",
-                    flush=True,
-                )
-        for k in SIZES:
-            fast, floor = rates[("fast", k)], rates[("floor", k)]
-            line = f"K={k:,}: fast/floor time ratio {floor / fast:.2f} wall"
-            line += f", {cpu_rates[('floor', k)] / cpu_rates[('fast', k)]:.2f} CPU"
-            if ("vectorbt", k) in rates:
-                line += f"; fast is {fast / rates[('vectorbt', k)]:,.0f}x vectorbt wall"
-                line += f", {cpu_rates[('fast', k)] / cpu_rates[('vectorbt', k)]:,.0f}x CPU"
-            print(line)
-        for flags in ([], ["--no-stats"]):
-            out_dir = Path(tmp) / ("cli" + "".join(flags))
-            _, wall, cpu = _spawn(
-                [
-                    str(Path(sys.executable).with_name("backtest")),
-                    "sweep",
-                    "configs/sweep.toml",
-                    "--out",
-                    str(out_dir),
-                    "--json",
-                    *flags,
-                ]
-            )
-            label = "without statistics" if flags else "with DSR, PBO, SPA"
-            print(
-                f"cold `backtest sweep configs/sweep.toml` (10,000 variants, {label}): "
-                f"{wall:.1f} s wall, {cpu:.1f} s CPU, load average {os.getloadavg()[0]:.1f}"
-            )
+    """Print every section."""
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start", flush=True)
+    kernel_vs_floor()
+    chunk_path()
+    cold_cli()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4:
-        print(json.dumps(_child(sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]))))
-    else:
-        main()
+    main()

@@ -69,19 +69,9 @@ def _positive(value: int | None, flag: str, minimum: int = 1) -> None:
 
 
 def _progress() -> Any:
-    if not progress_enabled():
-        return None
-    started = time.monotonic()
+    from backtest.sweep.progress import ProgressBar
 
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        elapsed = time.monotonic() - started
-        bar = "#" * filled + "-" * (width - filled)
-        end = "\n" if done >= total else ""
-        print(f"\r[{bar}] {done}/{total} chunks {elapsed:5.1f}s", end=end, file=sys.stderr)
-
-    return show
+    return ProgressBar() if progress_enabled() else None
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -90,7 +80,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from backtest.sweep.detail import detail_top
     from backtest.sweep.executor import DaskExecutor, LocalExecutor
     from backtest.sweep.grid import load_sweep
-    from backtest.sweep.oos import train_test, walk_forward
+    from backtest.sweep.oos import sweep_oos
+    from backtest.sweep.plan import Analysis
     from backtest.sweep.report import write_sweep
     from backtest.sweep.run import run_sweep
     from backtest.sweep.summary import sweep_statistics
@@ -138,9 +129,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
+        analysis = Analysis(
+            statistics=not args.no_stats,
+            pbo_blocks=args.pbo_blocks,
+            spa_reps=args.spa_reps,
+            seed=spec.seed,
+            train_until=train_until,
+            walk_forward_months=args.walk_forward,
+        )
         result = run_sweep(
             config,
             spec,
+            analysis=analysis,
             executor=executor or LocalExecutor(),
             chunk_dir=chunks,
             resume=args.resume,
@@ -149,24 +149,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     simulated = time.monotonic() - started
-    statistics = None
-    if not args.no_stats:
-        statistics = sweep_statistics(
-            result, pbo_blocks=args.pbo_blocks, spa_reps=args.spa_reps, seed=spec.seed
-        )
-    oos = walk = None
-    if train_until is not None:
-        dates, base = result.dates, result.baseline_returns.to_numpy()
-        oos = train_test(result.returns, base, dates, train_until=train_until, metric=spec.metric)
-        if args.walk_forward:
-            walk = walk_forward(
-                result.returns,
-                base,
-                dates,
-                train_until=train_until,
-                every_months=args.walk_forward,
-                metric=spec.metric,
-            )
+    statistics = None if args.no_stats else sweep_statistics(result)
+    oos, walk = sweep_oos(result)
     detail = None
     if args.detail:
         n = args.detail

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 __all__ = [
+    "COMPACT",
     "DETAIL",
     "DISPLAY",
     "PERCENT_METRICS",
@@ -54,6 +55,10 @@ DISPLAY: Final = Precision(percent=1, ratio=2, currency=0, thousands=True)
 
 DETAIL: Final = Precision(percent=4, ratio=6, currency=2, thousands=False)
 """For the gate: ``41.8123%``, ``1.194512``, ``12,345.67``."""
+
+
+COMPACT: Final = Precision(percent=2, ratio=4, currency=0, thousands=False)
+"""For the sweep's wide tables: ``41.81%``, ``1.1945``."""
 
 
 def _is_percent(metric: str) -> bool:

@@ -1,4 +1,9 @@
-"""The sweep's charts: a heatmap of a metric over two parameters, the excess-CAGR histogram."""
+"""Static charts of a sweep (matplotlib, Agg): the metric heatmap and the excess-CAGR histogram.
+
+Like `backtest.report.charts`, each chart is drawn on a fresh `matplotlib.figure.Figure` (no
+pyplot, no global state) from plain frames and arrays; `backtest.report.charts.png_bytes`
+renders it. Nothing here knows the sweep's types or computes a number the sweep reports.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +11,57 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["excess_histogram_chart", "heatmap_chart"]
+__all__ = ["excess_cagr_chart", "heatmap_chart"]
 
 
 def heatmap_chart(grid: pd.DataFrame, *, x: str, y: str, metric: str) -> Figure:
-    """Draw ``grid`` (index: values of ``y``, columns: of ``x``) as a heatmap of ``metric``."""
+    """Draw a heatmap of ``grid`` (index: values of ``y``, columns: values of ``x``).
+
+    Parameters
+    ----------
+    grid : DataFrame, shape (n_y, n_x)
+        The value of ``metric`` for each pair of parameter values (e.g. a median over the other
+        parameters).
+    x, y : str
+        Parameter names (axis labels).
+    metric : str
+        Colour-bar label.
+    """
     figure = Figure(figsize=(8, 6))
-    axes = figure.add_subplot()
-    image = axes.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
-    axes.set_xticks(range(len(grid.columns)), [f"{v:.3g}" for v in grid.columns], rotation=90)
-    axes.set_yticks(range(len(grid.index)), [f"{v:.3g}" for v in grid.index])
-    axes.set_xlabel(x)
-    axes.set_ylabel(y)
-    axes.set_title(f"median {metric} over the other parameters")
-    figure.colorbar(image, ax=axes, label=metric)
+    ax = figure.add_subplot()
+    image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+    for axis, values in ((ax.xaxis, grid.columns), (ax.yaxis, grid.index)):
+        every = max(1, -(-len(values) // 25))  # at most 25 labels per axis
+        ticks = range(0, len(values), every)
+        axis.set_ticks(list(ticks), [f"{values[i]:.3g}" for i in ticks])
+    ax.tick_params(axis="x", labelrotation=90)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"median {metric} over the other parameters")
+    figure.colorbar(image, ax=ax, label=metric)
     figure.tight_layout()
     return figure
 
 
-def excess_histogram_chart(excess_cagr: np.ndarray, *, label: str) -> Figure:
-    """Draw the distribution of excess CAGR over NVDA (fractions; NaN ignored) across variants."""
-    excess = np.asarray(excess_cagr, dtype=float) * 100
+def excess_cagr_chart(excess: np.ndarray, *, label: str) -> Figure:
+    """Histogram of the variants' excess CAGR over NVDA buy-and-hold.
+
+    Parameters
+    ----------
+    excess : ndarray, shape (K,)
+        Excess CAGR per variant, as a fraction.
+    label : str
+        The market's label (e.g. the synthetic-data notice), shown in the title.
+    """
+    points = np.asarray(excess, dtype=float) * 100
     figure = Figure(figsize=(8, 4.5))
-    axes = figure.add_subplot()
-    bins = min(60, max(10, len(excess) // 20))
-    axes.hist(excess[np.isfinite(excess)], bins=bins, color="#4878a8")
-    axes.axvline(0.0, color="black", linewidth=1)
-    share = float(np.mean(excess > 0))
-    axes.set_xlabel("excess CAGR over NVDA buy-and-hold (percentage points)")
-    axes.set_ylabel("variants")
-    axes.set_title(f"{100 * share:.1f}% of {len(excess)} variants beat NVDA ({label})")
+    ax = figure.add_subplot()
+    bins = min(60, max(10, len(points) // 20))
+    ax.hist(points[np.isfinite(points)], bins=bins, color="#4878a8")
+    ax.axvline(0.0, color="black", linewidth=1)
+    share = float(np.mean(points > 0)) if len(points) else float("nan")
+    ax.set_xlabel("excess CAGR over NVDA buy-and-hold (percentage points)")
+    ax.set_ylabel("variants")
+    ax.set_title(f"{100 * share:.1f}% of {len(points)} variants beat NVDA ({label})")
     figure.tight_layout()
     return figure

@@ -18,7 +18,7 @@ import pandas as pd
 from backtest.config import Schedule
 from backtest.sweep.grid import SCHEDULE_PARAMS
 from backtest.sweep.market import schedule_context
-from backtest.sweep.oos import rank_order
+from backtest.sweep.ranking import rank_order
 from backtest.sweep.run import SweepResult
 from backtest.sweep.weights import variant_weights
 
@@ -49,7 +49,8 @@ def detail_top(result: SweepResult, n: int, folder: Path) -> pd.DataFrame:
     out.mkdir()
     equity_frames, order_frames, checks = {}, [], []
     initial_cash = market.config.run.initial_cash
-    for variant in top:
+    kernel_equity = result.equity_of(top)  # bit for bit the series the sweep reduced
+    for variant, equity in zip(top, kernel_equity, strict=True):
         settings = result.settings.loc[variant]
         schedule = Schedule(**{k: _python(settings[k]) for k in SCHEDULE_PARAMS})
         context = schedule_context(market, schedule)
@@ -72,9 +73,7 @@ def detail_top(result: SweepResult, n: int, folder: Path) -> pd.DataFrame:
             rebalance_band=float(settings["rebalance_band"]),
         )
         engine = simulation.equity[name]
-        kernel = pd.Series(
-            initial_cash * np.cumprod(1.0 + result.returns[variant]), index=result.dates
-        ).reindex(engine.index)
+        kernel = pd.Series(equity, index=result.dates).reindex(engine.index)
         rel = np.abs(kernel.to_numpy() / engine.to_numpy() - 1.0)
         equity_frames[name] = engine
         order_frames.append(simulation.orders)

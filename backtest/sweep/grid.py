@@ -22,7 +22,16 @@ A sweep varies one strategy ``kind`` (a registry name) and the schedule and cost
     max_weight = { low = 0.15, high = 0.5 }             # uniform; integers if both are ints
     frequency = { choices = ["monthly", "quarterly"] }
 
+    [sweep.sensitivity]           # costs re-run per variant, outside the search
+    fees_bps = [5.0, 20.0, 30.0]  # and/or slippage_bps
+
 Variant order is the grid's row-major product (first axis slowest), then the draws.
+
+**Costs are a sensitivity, not a search axis.** A cost in ``[sweep.grid]`` makes the search
+prefer the cheapest assumption and counts each cost level as a trial. ``[sweep.sensitivity]``
+instead re-runs every variant at each listed ``fees_bps`` (the other cost at the config's value)
+and each listed ``slippage_bps``: the ranking, the selection and the trial count stay at the
+config's ``[costs]``, and the metrics at the other levels are reported per variant.
 """
 
 from __future__ import annotations
@@ -58,7 +67,17 @@ COST_PARAMS: tuple[str, ...] = ("fees_bps", "slippage_bps")
 WRAPPER_PARAMS: tuple[str, ...] = ("max_weight",)
 """Strategy-level parameters applied as a constraint wrapper (per-name cap)."""
 
-_SWEEP_KEYS = ("kind", "samples", "seed", "chunk_size", "metric", "fixed", "grid", "random")
+_SWEEP_KEYS = (
+    "kind",
+    "samples",
+    "seed",
+    "chunk_size",
+    "metric",
+    "fixed",
+    "grid",
+    "random",
+    "sensitivity",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +97,8 @@ class SweepSpec:
     samples, seed, chunk_size : int
     metric : str
         Ranking metric, one of `METRIC_NAMES`.
+    sensitivity : Mapping[str, tuple[float, ...]]
+        Cost parameter -> the levels every variant is also run at (outside the search).
     """
 
     kind: str
@@ -88,11 +109,17 @@ class SweepSpec:
     seed: int = 0
     chunk_size: int = 500
     metric: str = "sharpe_ratio"
+    sensitivity: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     @property
     def parameters(self) -> tuple[str, ...]:
         """Names of the varied parameters, grid axes first."""
         return (*self.grid, *self.random)
+
+    @property
+    def scenarios(self) -> tuple[tuple[str, float], ...]:
+        """The sensitivity runs, ``(cost parameter, bps)`` each, in table order."""
+        return tuple((name, level) for name, levels in self.sensitivity.items() for level in levels)
 
     @property
     def n_variants(self) -> int:
@@ -200,6 +227,7 @@ def parse_sweep(
     samples = _positive_int(raw.get("samples", 1), f"{path}: `sweep.samples`")
     if samples > 1 and not random:
         raise ConfigError(f"{path}: `sweep.samples` > 1 needs a [sweep.random] table")
+    sensitivity = _sensitivity(raw.get("sensitivity", {}), tables, path)
     metric = raw.get("metric", "sharpe_ratio")
     if metric not in METRIC_NAMES:
         raise ConfigError(
@@ -214,7 +242,35 @@ def parse_sweep(
         seed=_positive_int(raw.get("seed", 0), f"{path}: `sweep.seed`", minimum=0),
         chunk_size=_positive_int(raw.get("chunk_size", 500), f"{path}: `sweep.chunk_size`"),
         metric=metric,
+        sensitivity=sensitivity,
     )
+
+
+def _sensitivity(
+    table: Any, axes: Mapping[str, Mapping[str, Any]], path: str
+) -> dict[str, tuple[float, ...]]:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{path}: `sweep.sensitivity` must be a table, got {table!r}")
+    out: dict[str, tuple[float, ...]] = {}
+    for name, levels in table.items():
+        if name not in COST_PARAMS:
+            raise ConfigError(
+                f"{path}: `sweep.sensitivity.{name}` must be a cost; allowed: "
+                f"{', '.join(COST_PARAMS)}"
+            )
+        if name in axes["grid"] or name in axes["random"]:
+            raise ConfigError(
+                f"{path}: `{name}` must be either a search axis or a sensitivity, not both"
+            )
+        ok = isinstance(levels, list) and len(levels) > 0
+        ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in levels)
+        if not ok or not all(0 <= v < 10_000 for v in levels):
+            raise ConfigError(
+                f"{path}: `sweep.sensitivity.{name}` must be a non-empty list of bps in "
+                f"[0, 10000), got {levels!r}"
+            )
+        out[name] = tuple(float(v) for v in levels)
+    return out
 
 
 def load_sweep(path: str | Path) -> SweepSpec:

@@ -5,21 +5,32 @@ It implements exactly the engine's accounting (DESIGN section 5,
 ``from_orders(size_type="targetpercent", cash_sharing=True, call_seq="auto",
 update_value=False)`` with fees and slippage on notional. On each event row:
 
-1. the pre-trade value ``V = cash + sum(position * close)`` (closes of the event row);
-2. every event but the first is skipped (no order at all) when
-   ``max_i |position_i * close_i / V - target_i| <= band`` (an unpriced ticker counts as 0;
-   ``band = 0`` skips only an event whose drifted weights equal the targets exactly);
-3. each ticker's order value ``target_i * V - position_i * close_i`` is sorted ascending by a
-   stable insertion sort (ties keep column order; unpriced tickers, NaN, go last and are ignored);
+1. the pre-trade value ``V = cash + sum(position * close)`` (closes of the event row, an unpriced
+   ticker counting 0);
+2. every event but the first is skipped (no order at all) when ``band > 0`` and
+   ``max_i |position_i * close_i / V - target_i| <= band``;
+3. each ticker's order value ``target_i * V - position_i * close_i`` sets the call sequence:
+   ascending (sells first), ties in column order, unpriced tickers last and ignored;
 4. a sell of ``min(position, wanted)`` receives ``size * close * (1 - slippage)`` less fees; a
    buy pays ``size * close * (1 + slippage)`` plus fees and is clipped to
-   ``cash / (close * (1 + slippage) * (1 + fees))`` when the cash cannot pay it.
+   ``cash / (close * (1 + slippage) * (1 + fees))`` when the cash cannot pay it; the buys after
+   a clipped one get nothing.
 
 vectorbt's numerical guards are reproduced: values within 1e-12 of zero are zeroed before an
 order (``is_close(x, 0)``), additions whose operands cancel within 1e-9 relative give exactly 0
 (``add_nb``), a buy fits when its cost is within 1e-9 relative of the cash, and sizes within
-1e-12 of zero are ignored. Prices are shared by every variant (never copied); weights are held
-once per distinct strategy and indexed per variant.
+1e-12 of zero are ignored.
+
+Two paths compute an event. The **general path** sorts the order values (an insertion sort on
+preallocated buffers) and executes the orders one by one, exactly as above. The **fast path**
+(the common case) first computes, branch-free and vectorised, the total cost of the buys and the
+cash after the sells; when every buy fits with a margin (1e-6 relative), or all but the last buy
+of the call sequence fit and that one is clipped, the order of execution cannot change which
+order is filled or clipped, so the orders run in column order without a sort. Anything closer
+to a boundary, or a shortfall larger than the last buy, goes to the general path. The two paths
+differ only in the order of floating-point additions (about 1e-16 relative). Daily valuation is
+a tight dot product per day over the whole window (reassociated, so LLVM vectorises it), with
+prices shared by every variant (never copied) and weights held once per distinct strategy.
 """
 
 from __future__ import annotations
@@ -27,145 +38,99 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["simulate_batch"]
+from backtest.sweep.events import fast_event, general_event
 
-_REL_TOL = 1e-9
-_ABS_TOL = 1e-12
+__all__ = ["prepared_prices", "simulate_batch", "simulate_into"]
 
-
-@njit(cache=True, inline="always")
-def _is_close(a: float, b: float) -> bool:
-    if a == b:
-        return True
-    return abs(a - b) <= max(_REL_TOL * max(abs(a), abs(b)), _ABS_TOL)
+# reassociation and contraction only (no NaN or infinity assumptions): lets LLVM vectorise sums
+_FASTMATH = {"reassoc", "nsz", "contract"}
 
 
-@njit(cache=True, inline="always")
-def _add(a: float, b: float) -> float:
-    """Add like vectorbt's ``add_nb``: exactly 0 when ``a`` and ``b`` cancel within tolerance."""
-    if np.sign(a) != np.sign(b) and _is_close(abs(a), abs(b)):
-        return 0.0
-    return a + b
+@njit(cache=True, fastmath=_FASTMATH)
+def _value_span(
+    position: np.ndarray, cash: float, valued: np.ndarray, lo: int, hi: int, out: np.ndarray
+) -> None:
+    """``out[t] = cash + position . valued[t]`` for ``lo <= t < hi``."""
+    for t in range(lo, hi):
+        total = 0.0
+        for j in range(position.shape[0]):
+            total += position[j] * valued[t, j]
+        out[t] = cash + total
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _holdings(position: np.ndarray, valued_row: np.ndarray) -> float:
+    total = 0.0
+    for j in range(position.shape[0]):
+        total += position[j] * valued_row[j]
+    return total
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _drift(position: np.ndarray, valued_row: np.ndarray, target: np.ndarray, value: float) -> float:
+    drift = 0.0
+    for j in range(position.shape[0]):
+        drift = max(drift, abs(position[j] * valued_row[j] / value - target[j]))
+    return drift
 
 
 @njit(cache=True)
 def _run_variant(
     close: np.ndarray,
     valued: np.ndarray,
+    inverse: np.ndarray,
     event_rows: np.ndarray,
     weights: np.ndarray,
     fees: float,
     slippage: float,
     band: float,
     initial_cash: float,
+    fast: bool,
     equity_out: np.ndarray,
     turnover_out: np.ndarray,
-) -> float:
-    n_days, n_tickers = close.shape
-    n_events = event_rows.shape[0]
+) -> tuple[float, int]:
+    """One variant; return (fees paid, events computed by the general path)."""
+    n_tickers = close.shape[1]
     position = np.zeros(n_tickers)
-    order_value = np.empty(n_tickers)
+    buffer = np.empty(n_tickers)
     call_seq = np.empty(n_tickers, dtype=np.int64)
+    use_fast = fast and fees < 0.5
     cash = initial_cash
     fees_paid = 0.0
-    e = 0
-    for t in range(n_days):
-        if e < n_events and event_rows[e] == t:
-            value = cash
-            for j in range(n_tickers):
-                if position[j] != 0.0:
-                    value += position[j] * close[t, j]
-            turnover_out[e] = 0.0
-            skip = False
-            if e > 0:
-                drift = 0.0
-                for j in range(n_tickers):
-                    held = 0.0
-                    if position[j] != 0.0:
-                        held = position[j] * close[t, j] / value
-                    drift = max(drift, abs(held - weights[e, j]))
-                skip = drift <= band
-            if not skip:
-                # approximate order values, then vectorbt's insertion argsort (NaN last, stable)
-                for j in range(n_tickers):
-                    call_seq[j] = j
-                    if np.isnan(close[t, j]):
-                        order_value[j] = np.nan
-                    else:
-                        order_value[j] = weights[e, j] * value - position[j] * close[t, j]
-                for j in range(1, n_tickers):
-                    key = order_value[j]
-                    idx = call_seq[j]
-                    i = j - 1
-                    while i >= 0 and (order_value[i] > key or np.isnan(order_value[i])):
-                        order_value[i + 1] = order_value[i]
-                        call_seq[i + 1] = call_seq[i]
-                        i -= 1
-                    order_value[i + 1] = key
-                    call_seq[i + 1] = idx
-                traded = 0.0
-                for k in range(n_tickers):
-                    j = call_seq[k]
-                    price = close[t, j]
-                    if np.isnan(price):
-                        continue
-                    if _is_close(cash, 0.0):
-                        cash = 0.0
-                    pos = position[j]
-                    if _is_close(pos, 0.0):
-                        pos = 0.0
-                        position[j] = 0.0
-                    size = weights[e, j] * value / price - pos
-                    if size > 0.0:
-                        if cash == 0.0:
-                            continue
-                        adj_price = price * (1.0 + slippage)
-                        req_cash = size * adj_price
-                        req_fees = req_cash * fees
-                        total = req_cash + req_fees
-                        if _is_close(total, cash) or total < cash:
-                            final_size = size
-                            fee = req_fees
-                            spent = total
-                        else:
-                            max_req_cash = cash / (1.0 + fees)
-                            if max_req_cash <= 0.0:
-                                continue
-                            final_size = max_req_cash / adj_price
-                            fee = cash - max_req_cash
-                            spent = cash
-                        if _is_close(size, 0.0):
-                            continue
-                        cash = _add(cash, -spent)
-                        position[j] = _add(pos, final_size)
-                    else:
-                        adj_price = price * (1.0 - slippage)
-                        sell = min(pos, -size)
-                        if pos == 0.0 or _is_close(sell, 0.0):
-                            continue
-                        proceeds = sell * adj_price
-                        fee = proceeds * fees
-                        net = _add(proceeds, -fee)
-                        if net < 0.0:
-                            continue
-                        cash = cash + net
-                        position[j] = _add(pos, -sell)
-                        final_size = sell
-                    fees_paid += fee
-                    traded += final_size * adj_price
-                turnover_out[e] = 0.5 * traded / value
-            e += 1
-        total_value = cash
-        for j in range(n_tickers):  # valued = close with 0 where unpriced: no branch to predict
-            total_value += position[j] * valued[t, j]
-        equity_out[t] = total_value
-    return fees_paid
+    general = 0
+    lo = 0
+    for e in range(event_rows.shape[0]):
+        t = event_rows[e]
+        _value_span(position, cash, valued, lo, t, equity_out)
+        lo = t
+        turnover_out[e] = 0.0
+        value = cash + _holdings(position, valued[t])
+        target = weights[e]
+        if e > 0 and band > 0.0 and _drift(position, valued[t], target, value) <= band:
+            continue
+        handled = False
+        if use_fast:
+            handled, new_cash, fee, traded = fast_event(
+                close[t], valued[t], inverse[t], target, position, cash, value, fees, slippage,
+                buffer,
+            )  # fmt: skip
+        if not handled:
+            new_cash, fee, traded = general_event(
+                close[t], target, position, cash, value, fees, slippage, buffer, call_seq
+            )
+            general += 1
+        cash = new_cash
+        fees_paid += fee
+        turnover_out[e] = 0.5 * traded / value
+    _value_span(position, cash, valued, lo, close.shape[0], equity_out)
+    return fees_paid, general
 
 
 @njit(cache=True, parallel=True)
 def _simulate_batch(
     close: np.ndarray,
     valued: np.ndarray,
+    inverse: np.ndarray,
     event_rows: np.ndarray,
     weights: np.ndarray,
     weight_index: np.ndarray,
@@ -173,23 +138,119 @@ def _simulate_batch(
     slippage: np.ndarray,
     band: np.ndarray,
     initial_cash: float,
+    fast: bool,
     equity_out: np.ndarray,
     fees_out: np.ndarray,
     turnover_out: np.ndarray,
+    general_out: np.ndarray,
 ) -> None:
     for k in prange(weight_index.shape[0]):
-        fees_out[k] = _run_variant(
+        fees_out[k], general_out[k] = _run_variant(
             close,
             valued,
+            inverse,
             event_rows,
             weights[weight_index[k]],
             fees[k],
             slippage[k],
             band[k],
             initial_cash,
+            fast,
             equity_out[k],
             turnover_out[k],
         )
+
+
+@njit(cache=True)
+def _prepare(close: np.ndarray, valued: np.ndarray, inverse: np.ndarray) -> None:
+    for t in range(close.shape[0]):
+        for j in range(close.shape[1]):
+            price = close[t, j]
+            priced = not np.isnan(price)
+            valued[t, j] = price if priced else 0.0
+            inverse[t, j] = 1.0 / price if priced else 0.0
+
+
+def prepared_prices(close: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (close, valued, inverse): closes; closes and ``1 / close`` with 0 where unpriced.
+
+    The three panels (float64, n_days x n_tickers) are shared by every variant; compute them once
+    per price panel.
+    """
+    close = np.ascontiguousarray(close, dtype=np.float64)
+    valued = np.empty_like(close)
+    inverse = np.empty_like(close)
+    _prepare(close, valued, inverse)
+    return close, valued, inverse
+
+
+def simulate_into(
+    prices: tuple[np.ndarray, np.ndarray, np.ndarray],
+    event_rows: np.ndarray,
+    weights: np.ndarray,
+    *,
+    weight_index: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    band: np.ndarray,
+    initial_cash: float,
+    equity_out: np.ndarray,
+    fast: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`simulate_batch` on `prepared_prices`, writing equity into ``equity_out`` (K, n_days).
+
+    Returns
+    -------
+    fees_paid : ndarray, shape (K,)
+    turnover : ndarray, shape (K, n_events)
+    general : ndarray of int, shape (K,)
+        Events of each variant computed by the general path (``fast=False``: every traded one).
+    """
+    close, valued, inverse = prices
+    event_rows = np.ascontiguousarray(event_rows, dtype=np.int64)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    weight_index = np.ascontiguousarray(weight_index, dtype=np.int64)
+    n_variants = weight_index.shape[0]
+    if weights.ndim != 3 or weights.shape[1:] != (event_rows.shape[0], close.shape[1]):
+        raise ValueError(
+            f"`weights` must have shape (n_weights, {event_rows.shape[0]}, {close.shape[1]}), "
+            f"got {weights.shape}"
+        )
+    if n_variants and (weight_index.min() < 0 or weight_index.max() >= weights.shape[0]):
+        raise ValueError(f"`weight_index` must be in [0, {weights.shape[0]})")
+    if event_rows.size and (
+        event_rows[0] < 0 or event_rows[-1] >= close.shape[0] or (np.diff(event_rows) <= 0).any()
+    ):
+        raise ValueError("`event_rows` must be strictly ascending rows of `close`")
+    per_variant = [np.ascontiguousarray(a, dtype=np.float64) for a in (fees, slippage, band)]
+    for name, values in zip(("fees", "slippage", "band"), per_variant, strict=True):
+        if values.shape != (n_variants,):
+            raise ValueError(f"`{name}` must have shape ({n_variants},), got {values.shape}")
+    if equity_out.shape != (n_variants, close.shape[0]) or not equity_out.flags.c_contiguous:
+        raise ValueError(
+            f"`equity_out` must be C-contiguous of shape ({n_variants}, {close.shape[0]})"
+        )
+    fees_paid = np.empty(n_variants)
+    turnover = np.empty((n_variants, event_rows.shape[0]))
+    general = np.empty(n_variants, dtype=np.int64)
+    _simulate_batch(
+        close,
+        valued,
+        inverse,
+        event_rows,
+        weights,
+        weight_index,
+        per_variant[0],
+        per_variant[1],
+        per_variant[2],
+        float(initial_cash),
+        bool(fast),
+        equity_out,
+        fees_paid,
+        turnover,
+        general,
+    )
+    return fees_paid, turnover, general
 
 
 def simulate_batch(
@@ -230,41 +291,17 @@ def simulate_batch(
         One-way turnover per event: half the traded notional over the pre-trade value (0 when
         the band skipped the event).
     """
-    close = np.ascontiguousarray(close, dtype=np.float64)
-    event_rows = np.ascontiguousarray(event_rows, dtype=np.int64)
-    weights = np.ascontiguousarray(weights, dtype=np.float64)
-    weight_index = np.ascontiguousarray(weight_index, dtype=np.int64)
-    n_variants = weight_index.shape[0]
-    if weights.ndim != 3 or weights.shape[1:] != (event_rows.shape[0], close.shape[1]):
-        raise ValueError(
-            f"`weights` must have shape (n_weights, {event_rows.shape[0]}, {close.shape[1]}), "
-            f"got {weights.shape}"
-        )
-    if n_variants and (weight_index.min() < 0 or weight_index.max() >= weights.shape[0]):
-        raise ValueError(f"`weight_index` must be in [0, {weights.shape[0]})")
-    if event_rows.size and (
-        event_rows[0] < 0 or event_rows[-1] >= close.shape[0] or (np.diff(event_rows) <= 0).any()
-    ):
-        raise ValueError("`event_rows` must be strictly ascending rows of `close`")
-    per_variant = [np.ascontiguousarray(a, dtype=np.float64) for a in (fees, slippage, band)]
-    for name, values in zip(("fees", "slippage", "band"), per_variant, strict=True):
-        if values.shape != (n_variants,):
-            raise ValueError(f"`{name}` must have shape ({n_variants},), got {values.shape}")
-    equity = np.empty((n_variants, close.shape[0]))
-    fees_paid = np.empty(n_variants)
-    turnover = np.empty((n_variants, event_rows.shape[0]))
-    _simulate_batch(
-        close,
-        np.nan_to_num(close, nan=0.0),  # one shared copy for valuation (position is 0 there)
+    prices = prepared_prices(close)
+    equity = np.empty((np.asarray(weight_index).shape[0], prices[0].shape[0]))
+    fees_paid, turnover, _ = simulate_into(
+        prices,
         event_rows,
         weights,
-        weight_index,
-        per_variant[0],
-        per_variant[1],
-        per_variant[2],
-        float(initial_cash),
-        equity,
-        fees_paid,
-        turnover,
+        weight_index=weight_index,
+        fees=fees,
+        slippage=slippage,
+        band=band,
+        initial_cash=initial_cash,
+        equity_out=equity,
     )
     return equity, fees_paid, turnover

@@ -1,84 +1,39 @@
 """Out-of-sample checks of a sweep: a train/test split and a rolling walk-forward re-pick.
 
-Both only ever choose a variant from returns strictly before the days it is judged on.
+Both only ever choose a variant from returns strictly before the days it is judged on. The
+chunks compute the ranking metric of every variant over the spans of the plan
+(`backtest.sweep.plan`): the training days ``[0, train_row)``, the test days
+``[train_row, n)`` and, for the walk-forward, every expanding window ``[0, start)``.
 
-* `train_test` ranks every variant by a metric on the days up to ``train_until`` (inclusive),
-  picks the best, and reports that variant's metrics on the remaining days next to the
-  in-sample (full-window) ranking, the pick's out-of-sample rank, and the out-of-sample best.
+* `train_test` ranks every variant on the training days, picks the best, and reports that
+  variant on the test days next to the in-sample (full-window) ranking, the pick's
+  out-of-sample rank, and the out-of-sample best.
 * `walk_forward` starts after ``train_until`` and every ``every_months`` calendar months
   re-picks the variant with the best metric over all days before the re-pick date (expanding
   window); the walk-forward return series strings the picked variants' daily returns together.
   Switching between variants is assumed free (the picked variant's own returns are used, not a
   re-simulated transition), which flatters the walk-forward slightly when picks change often.
 
-The metrics of a span are those of `backtest.sweep.metrics.batch_metrics` on that span's daily
-returns; ``annual_turnover`` and ``fees_paid`` are not split by span and cannot rank a split.
+The metric of a span is that of `backtest.metrics` on that span's daily returns;
+``annual_turnover`` and ``fees_paid`` are not split by span and cannot rank a split.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from backtest.errors import ConfigError
-from backtest.sweep.metrics import batch_metrics
+from backtest.sweep.plan import UNSPLITTABLE
+from backtest.sweep.ranking import rank_order, ranks
+from backtest.sweep.run import SweepResult
+from backtest.sweep.walk import RETURN_METRICS, series_metrics
 
-__all__ = ["LOWER_IS_BETTER", "OosSplit", "WalkForward", "rank_order", "train_test", "walk_forward"]
-
-LOWER_IS_BETTER: frozenset[str] = frozenset(
-    {"annual_volatility", "tracking_error", "annual_turnover", "fees_paid"}
-)
-"""Metrics where a smaller value ranks higher; every other metric ranks larger first."""
-
-_UNSPLITTABLE = ("annual_turnover", "fees_paid")
-
-
-def rank_order(values: np.ndarray, metric: str) -> np.ndarray:
-    """Variant rows from best to worst by ``metric`` (NaN last, ties by row)."""
-    key = np.asarray(values, dtype=float)
-    key = key if metric in LOWER_IS_BETTER else -key
-    key = np.where(np.isnan(key), np.inf, key)
-    return np.argsort(key, kind="stable")
-
-
-def _span_metric(
-    returns: np.ndarray,
-    baseline: np.ndarray,
-    dates: pd.DatetimeIndex,
-    metric: str,
-    rows: int = 1024,
-) -> np.ndarray:
-    """``metric`` of each row over the given days, ``rows`` variants at a time (bounded memory)."""
-    out = np.empty(len(returns))
-    for lo in range(0, len(returns), rows):
-        block = returns[lo : lo + rows]
-        out[lo : lo + rows] = batch_metrics(
-            block,
-            baseline,
-            dates=dates,
-            turnover=np.zeros((len(block), 0)),
-            fees_paid=np.zeros(len(block)),
-        )[metric]
-    return out
-
-
-def _check(metric: str, dates: pd.DatetimeIndex, train_until: dt.date) -> np.ndarray:
-    if metric in _UNSPLITTABLE:
-        raise ConfigError(
-            f"`metric` {metric!r} cannot rank a split; use a return-based metric such as "
-            "sharpe_ratio"
-        )
-    train = np.asarray(dates <= pd.Timestamp(train_until))
-    if train.sum() < 2 or (~train).sum() < 2:
-        raise ConfigError(
-            f"`--train-until` {train_until} must leave at least 2 days on each side of the "
-            f"window {dates[0].date()} .. {dates[-1].date()}"
-        )
-    return train
+__all__ = ["OosSplit", "WalkForward", "sweep_oos", "train_test", "walk_forward"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +44,7 @@ class OosSplit:
     ----------
     metric : str
     train_until : date
-    table : DataFrame, shape (K, 5)
+    table : DataFrame, shape (K, 6)
         Per variant: ``full``, ``train``, ``test`` metric values and ``rank_full``,
         ``rank_train``, ``rank_test`` (1 = best).
     picked : int
@@ -106,42 +61,28 @@ class OosSplit:
 
 
 def train_test(
-    returns: np.ndarray,
-    baseline: np.ndarray,
-    dates: pd.DatetimeIndex,
-    *,
-    train_until: dt.date,
-    metric: str,
+    *, full: np.ndarray, train: np.ndarray, test: np.ndarray, metric: str, train_until: dt.date
 ) -> OosSplit:
-    """Pick the best variant on the days up to ``train_until``; judge it on the rest.
+    """Pick the best variant by its training value; judge it by its test value.
 
     Parameters
     ----------
-    returns : ndarray, shape (K, n_days)
-    baseline : ndarray, shape (n_days,)
-    dates : DatetimeIndex, length n_days
+    full, train, test : ndarray, shape (K,)
+        ``metric`` of each variant over the whole window, the training and the test days.
+    metric : str
     train_until : date
         Last training day (inclusive).
-    metric : str
-        A metric of `backtest.metrics.METRIC_NAMES` other than turnover and fees.
     """
-    train = _check(metric, dates, train_until)
-    values = {
-        "full": _span_metric(returns, baseline, dates, metric),
-        "train": _span_metric(returns[:, train], baseline[train], dates[train], metric),
-        "test": _span_metric(returns[:, ~train], baseline[~train], dates[~train], metric),
-    }
-    table = pd.DataFrame(values, index=pd.RangeIndex(len(returns), name="variant"))
+    values = {"full": full, "train": train, "test": test}
+    table = pd.DataFrame(values, index=pd.RangeIndex(len(full), name="variant"))
     for span, column in values.items():
-        ranks = np.empty(len(returns), dtype=np.int64)
-        ranks[rank_order(column, metric)] = np.arange(1, len(returns) + 1)
-        table[f"rank_{span}"] = ranks
+        table[f"rank_{span}"] = ranks(column, metric)
     return OosSplit(
         metric=metric,
         train_until=train_until,
         table=table,
-        picked=int(rank_order(values["train"], metric)[0]),
-        best_test=int(rank_order(values["test"], metric)[0]),
+        picked=int(rank_order(train, metric)[0]),
+        best_test=int(rank_order(test, metric)[0]),
     )
 
 
@@ -171,61 +112,81 @@ class WalkForward:
 
 
 def walk_forward(
-    returns: np.ndarray,
-    baseline: np.ndarray,
-    dates: pd.DatetimeIndex,
     *,
-    train_until: dt.date,
-    every_months: int,
+    before: np.ndarray,
+    starts: tuple[int, ...],
+    dates: pd.DatetimeIndex,
     metric: str,
+    every_months: int,
+    returns_of: Callable[[np.ndarray], np.ndarray],
+    baseline: np.ndarray,
+    month_end: np.ndarray,
 ) -> WalkForward:
-    """Re-pick the best variant every ``every_months`` months after ``train_until``.
+    """Pick at every re-pick date and string the picks' returns together.
 
     Parameters
     ----------
-    returns : ndarray, shape (K, n_days)
-    baseline : ndarray, shape (n_days,)
+    before : ndarray, shape (K, len(starts))
+        ``metric`` of each variant over ``[0, start)`` for each re-pick row ``start``.
+    starts : tuple of int
+        Rows of the re-pick dates (`backtest.sweep.plan.SweepPlan.starts`).
     dates : DatetimeIndex, length n_days
-    train_until : date
-        End of the first training span; the first pick holds from the next trading day.
-    every_months : int
-        Months between re-picks, >= 1.
     metric : str
+    every_months : int
+    returns_of : callable(variants) -> ndarray, shape (len, n_days)
+        Daily returns of the given variants.
+    baseline : ndarray, shape (n_days,)
+    month_end : ndarray of bool, shape (n_days,)
     """
-    if isinstance(every_months, bool) or not isinstance(every_months, int) or every_months < 1:
-        raise ConfigError(
-            f"`--walk-forward` must be a whole number of months >= 1, got {every_months!r}"
-        )
-    train = _check(metric, dates, train_until)
-    first = int(np.argmin(train))  # first day after the training span
-    months = dates.year.to_numpy() * 12 + dates.month.to_numpy()
-    starts = [first]
-    next_month = months[first] + every_months
-    for row in range(first + 1, len(dates)):
-        if months[row] >= next_month:
-            starts.append(row)
-            next_month = months[row] + every_months
+    first = starts[0]
     bounds = [*starts, len(dates)]
+    chosen = [int(rank_order(before[:, i], metric)[0]) for i in range(len(starts))]
+    unique = np.array(sorted(set(chosen)), dtype=np.int64)
+    series = dict(zip(unique.tolist(), returns_of(unique), strict=True))
     path = np.empty(len(dates) - first)
     picks = []
-    for lo, hi in itertools.pairwise(bounds):
-        past = _span_metric(returns[:, :lo], baseline[:lo], dates[:lo], metric)
-        best = int(rank_order(past, metric)[0])
-        picks.append({"date": dates[lo], "variant": best, "train_value": float(past[best])})
-        path[lo - first : hi - first] = returns[best, lo:hi]
+    for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        best = chosen[i]
+        picks.append({"date": dates[lo], "variant": best, "train_value": float(before[best, i])})
+        path[lo - first : hi - first] = series[best][lo:hi]
+    values = series_metrics(path, baseline=baseline[first:], month_end=month_end[first:])
     held = dates[first:]
-    values = batch_metrics(
-        path[None, :],
-        baseline[first:],
-        dates=held,
-        turnover=np.zeros((1, 0)),
-        fees_paid=np.zeros(1),
-    )
     return WalkForward(
         metric=metric,
         every_months=every_months,
         picks=pd.DataFrame(picks),
         returns=pd.Series(path, index=held, name="walk_forward"),
         baseline=pd.Series(baseline[first:], index=held, name="baseline"),
-        metrics={k: float(v[0]) for k, v in values.items() if k not in _UNSPLITTABLE},
+        metrics={k: float(v) for k, v in zip(RETURN_METRICS, values, strict=True)},
     )
+
+
+def sweep_oos(result: SweepResult) -> tuple[OosSplit | None, WalkForward | None]:
+    """Return the train/test split and the walk-forward of a sweep (None where not asked)."""
+    plan, analysis = result.plan, result.analysis
+    if plan.train_row is None or analysis.train_until is None:
+        return None, None
+    metric = plan.metric
+    assert metric not in UNSPLITTABLE
+    spans = result.trials.spans
+    n = len(result.dates)
+    split = train_test(
+        full=result.table[metric].to_numpy(dtype=float),
+        train=spans[:, plan.span_index(0, plan.train_row)],
+        test=spans[:, plan.span_index(plan.train_row, n)],
+        metric=metric,
+        train_until=analysis.train_until,
+    )
+    walk = None
+    if analysis.walk_forward_months is not None:
+        walk = walk_forward(
+            before=spans[:, [plan.span_index(0, s) for s in plan.starts]],
+            starts=plan.starts,
+            dates=result.dates,
+            metric=metric,
+            every_months=analysis.walk_forward_months,
+            returns_of=result.returns_of,
+            baseline=result.baseline_returns.to_numpy(),
+            month_end=result.shared.month_end,
+        )
+    return split, walk

@@ -1,11 +1,13 @@
 """Sweep outputs: ``results/<run>/sweep.parquet``, charts and the Markdown sweep report.
 
 The folder is written to a temporary sibling and renamed into place; an existing folder is
-replaced only with ``force``. Files: ``sweep.parquet`` (one row per variant: its parameters and
-every metric of DESIGN section 8), ``report.md``, ``heatmap.png`` (median of a metric over two
-parameters, the median taken over every other parameter), ``excess_cagr.png`` (distribution of
-excess CAGR over NVDA), ``statistics.json``, ``top.csv`` and, when asked for, ``oos.csv``,
-``walk_forward.csv`` and ``detail/``.
+replaced only with ``force``. Files: ``sweep.parquet`` (one row per variant: its parameters,
+every metric of DESIGN section 8 and the cost-sensitivity columns), ``report.md``,
+``heatmap.png`` (median of a metric over two parameters, the median taken over every other
+parameter), ``excess_cagr.png`` (distribution of excess CAGR over NVDA), ``statistics.json``,
+``top.csv`` and, when asked for, ``oos.csv``, ``walk_forward.csv`` and ``detail/``. Every table
+that names a variant shows its parameters; the charts are drawn by
+`backtest.report.sweep_charts`.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ import pandas as pd
 
 from backtest.atomic import staged_folder
 from backtest.errors import ConfigError
+from backtest.metrics import METRIC_NAMES
 from backtest.report.charts import png_bytes
-from backtest.report.formats import PERCENT_METRICS
-from backtest.report.sweep_charts import excess_histogram_chart, heatmap_chart
-from backtest.sweep.oos import OosSplit, WalkForward, rank_order
+from backtest.report.formats import COMPACT, format_value
+from backtest.report.markup import Block, Bullets, Heading, Paragraph, Table, to_markdown
+from backtest.report.sweep_charts import excess_cagr_chart, heatmap_chart
+from backtest.sweep.oos import OosSplit, WalkForward
+from backtest.sweep.ranking import rank_order
 from backtest.sweep.run import SweepResult
-from backtest.sweep.summary import SweepStatistics
+from backtest.sweep.summary import SweepStatistics, context_lines
 
 __all__ = ["default_heatmap_axes", "top_table", "write_sweep"]
 
@@ -42,46 +47,83 @@ def default_heatmap_axes(result: SweepResult) -> tuple[str, str] | None:
 
 
 def top_table(result: SweepResult, n: int) -> pd.DataFrame:
-    """Return the ``n`` best variants by the sweep metric: parameters and key metrics."""
+    """Return the ``n`` best variants by the sweep metric: parameters, key metrics, costs."""
     metric = result.spec.metric
     order = rank_order(result.table[metric].to_numpy(dtype=float), metric)[:n]
     keep = [*result.spec.parameters]
-    for name in (metric, "cagr", "excess_cagr", "sharpe_ratio", "max_drawdown", "annual_turnover"):
+    for name in (metric, "cagr", "excess_cagr", "sharpe_ratio", "information_ratio"):
         if name not in keep:
             keep.append(name)
+    keep += [f"{metric}@{c}={v:g}" for c, v in result.plan.scenarios]
+    keep += ["max_drawdown", "annual_turnover"]
     return result.table.iloc[order][keep]
 
 
 def _fmt(name: str, value: Any) -> str:
+    """Return a cell: a metric (``cagr``, ``cagr@fees_bps=20``) in its unit, else as written."""
+    base = name.split("@")[0]
     if isinstance(value, float | np.floating):
-        if not math.isfinite(value):
-            return "n/a"
-        return f"{100 * value:.2f}%" if name in PERCENT_METRICS else f"{value:.4g}"
+        if base in METRIC_NAMES:
+            return format_value(base, float(value), COMPACT)
+        return f"{value:g}" if math.isfinite(value) else "n/a"
     return str(value)
 
 
-def _markdown_table(frame: pd.DataFrame) -> str:
-    header = "| variant | " + " | ".join(frame.columns) + " |"
-    rule = "|---" * (len(frame.columns) + 1) + "|"
-    rows = [
-        f"| {idx} | " + " | ".join(_fmt(c, row[c]) for c in frame.columns) + " |"
-        for idx, row in frame.iterrows()
+def _table(frame: pd.DataFrame, index: str = "variant") -> Table:
+    columns = [str(c) for c in frame.columns]
+    rows = tuple(
+        (str(idx), *(_fmt(c, row[c]) for c in columns)) for idx, row in zip(
+            frame.index, frame.to_dict(orient="records"), strict=True
+        )
+    )  # fmt: skip
+    numeric = frozenset(
+        i + 1 for i, c in enumerate(frame.columns) if pd.api.types.is_numeric_dtype(frame[c])
+    )
+    return Table(header=(index, *columns), rows=rows, numeric=numeric)
+
+
+def _params(result: SweepResult, variants: pd.Index | Sequence[int]) -> pd.DataFrame:
+    return result.table.loc[list(variants), list(result.spec.parameters)]
+
+
+def _oos_blocks(result: SweepResult, oos: OosSplit, top_n: int) -> list[Block]:
+    t = oos.table
+    picked, best = oos.picked, oos.best_test
+    shown = t.sort_values("rank_full").head(top_n)
+    rank_test = int(t["rank_test"].to_numpy()[picked])
+    rank_full = int(t["rank_full"].to_numpy()[picked])
+    return [
+        Heading(text=f"Out of sample: train until {oos.train_until}, judged on the rest"),
+        Paragraph(
+            text=f"Picked on the training span: {result.describe(picked)} (train {oos.metric} "
+            f"{_fmt(oos.metric, t.loc[picked, 'train'])}); on the test span it scores "
+            f"{_fmt(oos.metric, t.at[picked, 'test'])}, rank {rank_test} of {len(t)} (in-sample "
+            f"rank over the whole window: {rank_full}). The best variant on the test span in "
+            f"hindsight was {result.describe(best)} ({_fmt(oos.metric, t.loc[best, 'test'])})."
+        ),
+        Paragraph(text=f"The top {len(shown)} by the whole window, with their spans:"),
+        _table(pd.concat([_params(result, shown.index), shown], axis=1)),
     ]
-    return "\n".join([header, rule, *rows])
 
 
-def _heatmap(result: SweepResult, axes: tuple[str, str], metric: str, path: Path) -> None:
-    x, y = axes
-    grid = result.table.pivot_table(index=y, columns=x, values=metric, aggfunc="median")
-    path.write_bytes(png_bytes(heatmap_chart(grid, x=x, y=y, metric=metric)))
+def _walk_blocks(result: SweepResult, walk: WalkForward) -> list[Block]:
+    m = walk.metrics
+    picks = walk.picks.set_index("variant")
+    frame = pd.concat([picks[["date"]].astype(str), _params(result, picks.index)], axis=1)
+    frame[f"{walk.metric} before"] = picks["train_value"].to_numpy()
+    return [
+        Heading(text=f"Walk-forward: re-pick every {walk.every_months} months by `{walk.metric}`"),
+        Paragraph(
+            text=f"{len(walk.picks)} picks, {walk.picks['variant'].nunique()} distinct variants. "
+            f"Walk-forward CAGR {_fmt('cagr', m['cagr'])} against NVDA "
+            f"{_fmt('cagr', m['cagr'] - m['excess_cagr'])} over the same days (excess "
+            f"{_fmt('excess_cagr', m['excess_cagr'])}); switching is assumed free."
+        ),
+        _table(frame),
+    ]
 
 
-def _excess_histogram(result: SweepResult, label: str, path: Path) -> None:
-    excess = result.table["excess_cagr"].to_numpy(dtype=float)
-    path.write_bytes(png_bytes(excess_histogram_chart(excess, label=label)))
-
-
-def _report_markdown(
+def _report(
     result: SweepResult,
     statistics: SweepStatistics | None,
     *,
@@ -91,75 +133,57 @@ def _report_markdown(
     walk: WalkForward | None,
     detail: pd.DataFrame | None,
 ) -> str:
-    manifest = result.manifest
-    sweep = manifest["sweep"]
-    label = str(manifest.get("label", ""))
-    lines = [
-        f"# Sweep `{result.market.config.run.name}` ({label})",
-        "",
-        f"{sweep['n_variants']} variants of `{sweep['kind']}` over "
-        f"{', '.join(f'`{p}`' for p in sweep['parameters']) or 'nothing'}; window "
-        f"{sweep['window'][0]} .. {sweep['window'][1]}; ranked by `{result.spec.metric}`.",
+    sweep = result.manifest["sweep"]
+    label = str(result.manifest.get("label", ""))
+    searched = ", ".join(f"`{p}`" for p in sweep["parameters"]) or "nothing"
+    blocks: list[Block] = [
+        Heading(text=f"Sweep `{result.market.config.run.name}` ({label})", level=1),
+        Paragraph(
+            text=f"{sweep['n_variants']} variants of `{sweep['kind']}` over {searched}; window "
+            f"{sweep['window'][0]} .. {sweep['window'][1]}; ranked by `{result.spec.metric}`."
+        ),
     ]
-    if manifest.get("look_ahead"):
-        lines += ["", "**Hindsight signal: these results contain look-ahead.**"]
+    if result.manifest.get("look_ahead"):
+        blocks.append(Paragraph(text="**Hindsight signal: these results contain look-ahead.**"))
     base = result.baseline_metrics
-    lines += [
-        "",
-        f"NVDA buy-and-hold: CAGR {_fmt('cagr', base['cagr'])}, Sharpe "
-        f"{_fmt('sharpe_ratio', base['sharpe_ratio'])}, max drawdown "
-        f"{_fmt('max_drawdown', base['max_drawdown'])}.",
-        "",
-        "## What the statistics say",
-        "",
+    blocks += [
+        Paragraph(
+            text=f"NVDA buy-and-hold: CAGR {_fmt('cagr', base['cagr'])}, Sharpe "
+            f"{_fmt('sharpe_ratio', base['sharpe_ratio'])}, max drawdown "
+            f"{_fmt('max_drawdown', base['max_drawdown'])}."
+        ),
+        Heading(text="What the statistics say"),
     ]
     if statistics is None:
-        lines.append("Statistics were not computed (`--no-stats`).")
+        lines = ["Statistics were not computed (`--no-stats`)."]
+        best = int(
+            rank_order(result.table[result.spec.metric].to_numpy(float), result.spec.metric)[0]
+        )
+        blocks.append(Bullets(items=(*lines, *context_lines(result, best))))
     else:
-        lines += [f"- {sentence}" for sentence in statistics.reading]
-    lines += ["", f"## Top {top_n} by `{result.spec.metric}`", ""]
-    lines += [_markdown_table(top_table(result, top_n)), ""]
+        blocks.append(Bullets(items=tuple(statistics.reading)))
+    blocks += [
+        Heading(text=f"Top {top_n} by `{result.spec.metric}`"),
+        _table(top_table(result, top_n)),
+    ]
     if oos is not None:
-        t = oos.table
-        rank_test = int(t["rank_test"].to_numpy()[oos.picked])
-        rank_full = int(t["rank_full"].to_numpy()[oos.picked])
-        lines += [
-            f"## Out of sample: train until {oos.train_until}, judged on the rest",
-            "",
-            f"Picked on the training span: variant #{oos.picked} (train {oos.metric} "
-            f"{_fmt(oos.metric, t.loc[oos.picked, 'train'])}); on the test span it scores "
-            f"{_fmt(oos.metric, t.loc[oos.picked, 'test'])}, rank "
-            f"{rank_test} of {len(t)} (in-sample rank over the whole "
-            f"window: {rank_full}). The best variant on the test span in "
-            f"hindsight was #{oos.best_test} "
-            f"({_fmt(oos.metric, t.loc[oos.best_test, 'test'])}).",
-            "",
-            _markdown_table(t.sort_values("rank_full").head(top_n)),
-            "",
-        ]
+        blocks += _oos_blocks(result, oos, top_n)
     if walk is not None:
-        m = walk.metrics
-        lines += [
-            f"## Walk-forward: re-pick every {walk.every_months} months by `{walk.metric}`",
-            "",
-            f"{len(walk.picks)} picks, {walk.picks['variant'].nunique()} distinct variants. "
-            f"Walk-forward CAGR {_fmt('cagr', m['cagr'])} against NVDA "
-            f"{_fmt('cagr', m['cagr'] - m['excess_cagr'])} over the same days (excess "
-            f"{_fmt('excess_cagr', m['excess_cagr'])}); switching is assumed free.",
-            "",
-        ]
+        blocks += _walk_blocks(result, walk)
+    blocks.append(Heading(text="Charts"))
     if axes is not None:
-        lines += ["## Charts", "", "![heatmap](heatmap.png)", ""]
-    lines += ["![excess CAGR](excess_cagr.png)", ""]
+        blocks.append(Paragraph(text="![heatmap](heatmap.png)"))
+    blocks.append(Paragraph(text="![excess CAGR](excess_cagr.png)"))
     if detail is not None:
-        lines += [
-            "## Detail: top variants re-run through the vectorbt engine",
-            "",
-            "Largest relative difference of daily equity between the sweep kernel and the "
-            f"vectorbt engine: {float(detail['max_rel_diff'].max()):.2e} (contract: 1e-9).",
-            "",
+        blocks += [
+            Heading(text="Detail: top variants re-run through the vectorbt engine"),
+            Paragraph(
+                text="Largest relative difference of daily equity between the sweep kernel and "
+                f"the vectorbt engine: {float(detail['max_rel_diff'].max()):.2e} (contract: 1e-9)."
+            ),
+            _table(pd.concat([_params(result, detail.index), detail], axis=1)),
         ]
-    return "\n".join(lines) + "\n"
+    return to_markdown(blocks)
 
 
 def write_sweep(
@@ -197,13 +221,19 @@ def write_sweep(
                     f"`--heatmap` parameter `{name}` is not varied; varied: "
                     f"{', '.join(result.spec.parameters)}"
                 )
+    label = str(result.manifest.get("label", ""))
     with staged_folder(path) as tmp:
         result.table.reset_index().to_parquet(tmp / "sweep.parquet", index=False)
         top_table(result, top_n).to_csv(tmp / "top.csv", float_format="%.10g")
         if axes is not None:
-            _heatmap(result, axes, heatmap_metric or result.spec.metric, tmp / "heatmap.png")
-        _excess_histogram(result, str(result.manifest.get("label", "")), tmp / "excess_cagr.png")
-        payload = {
+            x, y = axes
+            metric = heatmap_metric or result.spec.metric
+            grid = result.table.pivot_table(index=y, columns=x, values=metric, aggfunc="median")
+            chart = heatmap_chart(grid, x=x, y=y, metric=metric)
+            (tmp / "heatmap.png").write_bytes(png_bytes(chart))
+        excess = result.table["excess_cagr"].to_numpy(dtype=float)
+        (tmp / "excess_cagr.png").write_bytes(png_bytes(excess_cagr_chart(excess, label=label)))
+        payload: dict[str, Any] = {
             "baseline": result.baseline_metrics,
             "statistics": None if statistics is None else statistics.as_dict(),
         }
@@ -217,15 +247,7 @@ def write_sweep(
         (tmp / "statistics.json").write_text(json.dumps(_clean(payload), indent=2) + "\n")
         (tmp / "manifest.json").write_text(json.dumps(_clean(result.manifest), indent=2) + "\n")
         (tmp / "report.md").write_text(
-            _report_markdown(
-                result,
-                statistics,
-                top_n=top_n,
-                axes=axes,
-                oos=oos,
-                walk=walk,
-                detail=checked,
-            )
+            _report(result, statistics, top_n=top_n, axes=axes, oos=oos, walk=walk, detail=checked)
         )
     return path
 
@@ -233,6 +255,8 @@ def write_sweep(
 def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
     if isinstance(value, list | tuple | Sequence) and not isinstance(value, str):
         return [_clean(v) for v in value]
     if isinstance(value, float | np.floating):

@@ -1,9 +1,16 @@
-"""The sweep pipeline: config + ``[sweep]`` -> K variants -> chunks -> one table and returns.
+"""The sweep pipeline: config + ``[sweep]`` -> K variants -> streamed chunks -> one table.
 
 Every variant is simulated on one common window: from the first effective date of any of the
 sweep's schedules to the end of the run (a variant holds cash before its own first event). The
 baseline buys the baseline ticker with all cash at the close of the window's first day and pays
 the base config's fees and slippage, as in a single run.
+
+Chunks of ``chunk_size`` variants are generated lazily (their parameters only), evaluated by the
+executor (weights, simulation, reduction: `backtest.sweep.executor`) and gathered as they arrive
+(`backtest.sweep.trials`): the sweep never holds a K x n_days matrix, nor the weights of more
+than one chunk. The daily returns of a few variants (the report's, ``--detail``'s, the
+walk-forward picks') are re-simulated on demand by `SweepResult.returns_of`, bit for bit the
+series the sweep reduced.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,20 +28,24 @@ import pandas as pd
 
 from backtest.config import Config, Schedule, resolved_config
 from backtest.errors import ConfigError
+from backtest.metrics import METRIC_NAMES
 from backtest.sweep.executor import (
-    ChunkResult,
     ChunkStore,
     ChunkTask,
     Executor,
+    GroupInputs,
     LocalExecutor,
     SharedInputs,
     describe_executor,
+    evaluate_chunk,
 )
 from backtest.sweep.grid import COST_PARAMS, SCHEDULE_PARAMS, SweepSpec, expand_variants
-from backtest.sweep.kernel import simulate_batch
+from backtest.sweep.kernel import prepared_prices, simulate_batch
 from backtest.sweep.market import Market, load_market, schedule_context
-from backtest.sweep.metrics import METRIC_NAMES, batch_metrics, daily_returns_batch
-from backtest.sweep.weights import variant_weights
+from backtest.sweep.plan import Analysis, SweepPlan, make_plan, month_end_flags
+from backtest.sweep.reduce import hash_keys, standardised_sums
+from backtest.sweep.trials import Accumulator, TrialArrays
+from backtest.sweep.walk import series_metrics
 
 __all__ = ["SweepResult", "run_sweep", "sweep_key"]
 
@@ -48,39 +59,80 @@ class SweepResult:
     Attributes
     ----------
     spec : SweepSpec
-    table : DataFrame, shape (K, n_parameters + n_metrics)
-        Index ``variant``; the varied parameters, then every metric of `METRIC_NAMES`.
-    returns : ndarray, shape (K, n_days)
-        Daily returns of each variant over the window.
+    analysis : Analysis
+    plan : SweepPlan
+    table : DataFrame, shape (K, n_parameters + n_metrics + n_sensitivity)
+        Index ``variant``; the varied parameters, every metric of `METRIC_NAMES`, then the
+        sensitivity columns ``<metric>@<cost>=<bps>``.
+    trials : TrialArrays
+        Per-variant reductions for the statistics.
     baseline_returns : Series, length n_days
         Daily returns of the baseline, indexed by the window's dates.
     baseline_metrics : dict[str, float]
     settings : DataFrame, shape (K, 6)
         Resolved schedule and cost settings of each variant.
     manifest : dict
+    market : Market
+    shared : SharedInputs
+        What every chunk read (re-simulation of chosen variants).
     """
 
     spec: SweepSpec
+    analysis: Analysis
+    plan: SweepPlan
     table: pd.DataFrame
-    returns: np.ndarray
+    trials: TrialArrays
     baseline_returns: pd.Series
     baseline_metrics: dict[str, float]
     settings: pd.DataFrame
     manifest: dict[str, Any]
     market: Market
+    shared: SharedInputs
 
     @property
     def dates(self) -> pd.DatetimeIndex:
         """The window's trading days."""
         return pd.DatetimeIndex(self.baseline_returns.index)
 
+    def describe(self, variant: int) -> str:
+        """``#id (parameter value, ...)``: how every output names a variant."""
+        row = self.table.loc[variant]
+        values = ", ".join(
+            f"{p} {row[p]:g}" if isinstance(row[p], float | np.floating) else f"{p} {row[p]}"
+            for p in self.spec.parameters
+        )
+        return f"#{variant} ({values})" if values else f"#{variant}"
 
-def sweep_key(config: Config, spec: SweepSpec, data_sha256: str) -> str:
-    """sha256 of everything that determines a sweep's numbers (config, spec, data)."""
+    def equity_of(self, variants: np.ndarray) -> np.ndarray:
+        """Daily equity of ``variants`` (re-simulated, bit for bit), shape (len, n_days)."""
+        variants = np.asarray(variants, dtype=np.int64)
+        return _equity_of(self.shared, self.table, self.settings, self.spec, variants)
+
+    def returns_of(self, variants: np.ndarray) -> np.ndarray:
+        """Daily returns of ``variants`` (re-simulated, bit for bit), shape (len, n_days)."""
+        equity = self.equity_of(variants)
+        previous = np.concatenate((np.full((len(equity), 1), self.shared.initial_cash),
+                                   equity[:, :-1]), axis=1)  # fmt: skip
+        returns: np.ndarray = equity / previous - 1.0
+        return returns
+
+
+def sweep_key(config: Config, spec: SweepSpec, data_sha256: str, plan: SweepPlan) -> str:
+    """sha256 of everything that determines a sweep's chunk files (config, spec, data, plan)."""
     payload = {
         "config": resolved_config(config),
         "spec": _jsonable(dataclasses.asdict(spec)),
         "data": data_sha256,
+        "plan": {
+            "metric": plan.metric,
+            "statistics": plan.statistics,
+            "blocks": [plan.n_blocks, plan.block_size],
+            "walks": _jsonable(plan.walks),
+            "spa": None
+            if plan.spa_counts is None
+            else hashlib.sha256(plan.spa_counts.tobytes()).hexdigest(),
+            "spa_block_months": plan.spa_block_months,
+        },
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -112,23 +164,52 @@ def _settings(config: Config, variants: pd.DataFrame) -> pd.DataFrame:
     return settings
 
 
-def _place(result: ChunkResult | None, metrics: np.ndarray, returns: np.ndarray) -> None:
-    if result is not None:
-        metrics[result.variants] = result.metrics
-        returns[result.variants] = result.returns
+def _task(key: str, group: int, ids: np.ndarray, table: pd.DataFrame, settings: pd.DataFrame,
+          spec: SweepSpec, returns: bool = False) -> ChunkTask:  # fmt: skip
+    rows = settings.iloc[ids]
+    strategy = [c for c in spec.parameters if c not in settings.columns]
+    return ChunkTask(
+        key=key,
+        group=group,
+        variants=ids,
+        params={c: table[c].to_numpy()[ids] for c in strategy},
+        fees=rows["fees_bps"].to_numpy(dtype=float) / 1e4,
+        slippage=rows["slippage_bps"].to_numpy(dtype=float) / 1e4,
+        band=rows["rebalance_band"].to_numpy(dtype=float),
+        returns=returns,
+    )
+
+
+def _group_of(settings: pd.DataFrame) -> np.ndarray:
+    """Schedule group of each variant (first-appearance order of the schedule keys)."""
+    codes, _ = pd.MultiIndex.from_frame(settings[list(_GROUP_KEYS)]).factorize()
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _equity_of(shared: SharedInputs, table: pd.DataFrame, settings: pd.DataFrame,
+               spec: SweepSpec, variants: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Daily equity of ``variants`` (rows in the given order), shape (len, n_days)."""
+    out = np.empty((len(variants), shared.prices[0].shape[0]))
+    groups = _group_of(settings)[variants]
+    for g in np.unique(groups):
+        where = np.flatnonzero(groups == g)
+        task = _task("returns", int(g), variants[where], table, settings, spec, returns=True)
+        out[where] = evaluate_chunk(shared, task).equity
+    return out
 
 
 def run_sweep(
     config: Config,
     spec: SweepSpec,
     *,
+    analysis: Analysis | None = None,
     executor: Executor | None = None,
     chunk_dir: Path | None = None,
     resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
     market: Market | None = None,
 ) -> SweepResult:
-    """Run every variant of ``spec`` on ``config``'s market.
+    """Run every variant of ``spec`` on ``config``'s market, streaming chunks.
 
     Parameters
     ----------
@@ -136,31 +217,35 @@ def run_sweep(
         Base config: data, universe, signal, window, and the schedule and costs of every
         setting the sweep does not vary.
     spec : SweepSpec
+    analysis : Analysis, optional
+        Statistics and out-of-sample settings (default `Analysis()`).
     executor : Executor, optional
         Default `LocalExecutor`.
     chunk_dir : Path, optional
         Where finished chunks are written as they complete (resumable); none when omitted.
     resume : bool
         Continue the chunks in ``chunk_dir``.
-    progress : callable(done, total), optional
+    progress : callable(variants done, variants in total), optional
         Called after each chunk.
     market : Market, optional
         Pre-loaded market (tests); loaded from ``config`` when omitted.
     """
+    analysis = analysis or Analysis()
     executor = executor or LocalExecutor()
     market = market or load_market(config)
     variants = expand_variants(spec)
     settings = _settings(config, variants)
-    strategy_columns = [c for c in variants.columns if c not in settings.columns]
     prices = market.prices
     columns = list(prices.columns)
-    groups = list(settings.groupby(list(_GROUP_KEYS), sort=False).groups.items())
-    contexts = {}
-    for key, _ in groups:
-        schedule = Schedule(**dict(zip(_GROUP_KEYS, tuple(key), strict=True)))  # type: ignore[arg-type]
-        contexts[key] = schedule_context(market, schedule)
-    start = min(int(c.events["effective_row"].iloc[0]) for c in contexts.values())
+    group_of = _group_of(settings)
+    keys = pd.MultiIndex.from_frame(settings[list(_GROUP_KEYS)]).unique()
+    contexts = [
+        schedule_context(market, Schedule(**dict(zip(_GROUP_KEYS, key, strict=True))))
+        for key in keys
+    ]
+    start = min(int(c.events["effective_row"].iloc[0]) for c in contexts)
     window = prices.iloc[start:]
+    dates = pd.DatetimeIndex(window.index)
     close = np.ascontiguousarray(window.to_numpy(dtype=float))
     baseline_equity, baseline_fees, baseline_turnover = simulate_batch(
         close,
@@ -172,77 +257,79 @@ def run_sweep(
         band=np.zeros(1),
         initial_cash=config.run.initial_cash,
     )
-    baseline_returns = daily_returns_batch(baseline_equity, config.run.initial_cash)[0]
+    cash = float(config.run.initial_cash)
+    baseline_returns = baseline_equity[0] / np.r_[cash, baseline_equity[0, :-1]] - 1.0
+    plan = make_plan(analysis, spec, dates)
+    month_end = month_end_flags(dates)
     shared = SharedInputs(
-        close=close,
+        prices=prepared_prices(close),
+        columns=columns,
         baseline_returns=baseline_returns,
-        dates=window.index.to_numpy(dtype="datetime64[ns]"),
-        initial_cash=float(config.run.initial_cash),
+        month_end=month_end,
+        hash_keys=hash_keys(len(dates)),
+        initial_cash=cash,
+        kind=spec.kind,
+        fixed=dict(spec.fixed),
+        groups=tuple(
+            GroupInputs(context=c, event_rows=c.events["effective_row"].to_numpy(np.int64) - start)
+            for c in contexts
+        ),
+        plan=plan,
     )
     store = None
     if chunk_dir is not None:
-        key = sweep_key(config, spec, str(market.manifest.get("data_sha256", "")))
+        key = sweep_key(config, spec, str(market.manifest.get("data_sha256", "")), plan)
         store = ChunkStore(chunk_dir, sweep_key=key, resume=resume)
     finished = store.done() if store else set()
-    tasks: list[ChunkTask] = []
-    for g, (key, members) in enumerate(groups):
-        context = contexts[key]
-        ids = np.asarray(members, dtype=np.int64)
-        event_rows = context.events["effective_row"].to_numpy(dtype=np.int64) - start
-        weights, index = variant_weights(
-            context,
-            spec.kind,
-            spec.fixed,
-            variants.loc[ids, strategy_columns],
-            columns=columns,
-        )
-        for lo in range(0, len(ids), spec.chunk_size):
-            chunk_key = f"g{g:03d}-{lo:07d}"
-            if chunk_key in finished:
-                continue
-            part = slice(lo, lo + spec.chunk_size)
-            used, local = np.unique(index[part], return_inverse=True)
-            rows = settings.loc[ids[part]]
-            tasks.append(
-                ChunkTask(
-                    key=chunk_key,
-                    variants=ids[part],
-                    event_rows=event_rows,
-                    weights=weights[used],
-                    weight_index=local.astype(np.int64),
-                    fees=rows["fees_bps"].to_numpy(dtype=float) / 1e4,
-                    slippage=rows["slippage_bps"].to_numpy(dtype=float) / 1e4,
-                    band=rows["rebalance_band"].to_numpy(dtype=float),
-                )
-            )
-    total = len(tasks) + len(finished)
-    metrics = np.full((len(variants), len(METRIC_NAMES)), np.nan)
-    returns = np.full((len(variants), len(window)), np.nan)
-    done = 0
+    accumulator = Accumulator(len(variants))
+
+    def tasks() -> Iterator[ChunkTask]:
+        for g in range(len(contexts)):
+            ids = np.flatnonzero(group_of == g)
+            for lo in range(0, len(ids), spec.chunk_size):
+                chunk_key = f"g{g:03d}-{lo:07d}"
+                if chunk_key not in finished:
+                    part = ids[lo : lo + spec.chunk_size]
+                    yield _task(chunk_key, g, part, variants, settings, spec)
+
     for chunk_key in sorted(finished):
-        _place(store.load(chunk_key) if store else None, metrics, returns)
-        done += 1
+        accumulator.add(store.load(chunk_key))  # type: ignore[union-attr]
     if progress:
-        progress(done, total)
-    for result in executor.run(shared, tasks):
+        progress(accumulator.filled, len(variants))
+    for result in executor.run(shared, tasks()):
         if store:
             store.save(result)
-        _place(result, metrics, returns)
-        del result
-        done += 1
+        accumulator.add(result)
         if progress:
-            progress(done, total)
+            progress(accumulator.filled, len(variants))
+
+    def recount(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sums, counts = np.zeros((2, len(dates))), np.zeros(2, dtype=np.int64)
+        for lo in range(0, len(rows), spec.chunk_size):  # a chunk's memory at a time, in order
+            part = rows[lo : lo + spec.chunk_size]
+            more, n = standardised_sums(
+                _equity_of(shared, variants, settings, spec, part),
+                initial_cash=cash,
+                baseline=baseline_returns,
+                rows=np.arange(len(part)),
+                moments=accumulator.arrays["moments"][part],
+            )
+            sums, counts = sums + more, counts + n
+        return sums, counts
+
+    trials = accumulator.finish(recount if plan.statistics else None)
     table = pd.concat(
-        [variants, pd.DataFrame(metrics, index=variants.index, columns=list(METRIC_NAMES))],
+        [variants, pd.DataFrame(trials.metrics, index=variants.index, columns=list(METRIC_NAMES))],
         axis=1,
     )
-    base_values = batch_metrics(
-        baseline_returns[None, :],
-        baseline_returns,
-        dates=pd.DatetimeIndex(window.index),
-        turnover=baseline_turnover,
-        fees_paid=baseline_fees,
-    )
+    for i, (cost, bps) in enumerate(plan.scenarios):
+        for j, name in enumerate(plan.scenario_metrics):
+            table[f"{name}@{cost}={bps:g}"] = trials.sensitivity[:, i, j]
+    base = series_metrics(baseline_returns, baseline=baseline_returns, month_end=month_end)
+    years = len(dates) / 252
+    baseline_metrics = dict(zip(METRIC_NAMES[:-2], map(float, base), strict=True))
+    baseline_metrics["annual_turnover"] = float(np.nansum(baseline_turnover) / years)
+    baseline_metrics["fees_paid"] = float(baseline_fees[0])
     manifest = {
         **market.manifest,
         "sweep": {
@@ -251,17 +338,20 @@ def run_sweep(
             "parameters": list(spec.parameters),
             "spec": _jsonable(dataclasses.asdict(spec)),
             "executor": describe_executor(executor),
-            "window": [str(window.index[0].date()), str(window.index[-1].date())],
+            "window": [str(dates[0].date()), str(dates[-1].date())],
             "engine": "backtest.sweep.kernel (equal to backtest.engine.simulation to 1e-9, tested)",
         },
     }
     return SweepResult(
         spec=spec,
+        analysis=analysis,
+        plan=plan,
         table=table,
-        returns=returns,
-        baseline_returns=pd.Series(baseline_returns, index=window.index, name="baseline"),
-        baseline_metrics={k: float(v[0]) for k, v in base_values.items()},
+        trials=trials,
+        baseline_returns=pd.Series(baseline_returns, index=dates, name="baseline"),
+        baseline_metrics=baseline_metrics,
         settings=settings,
         manifest=manifest,
         market=market,
+        shared=shared,
     )

@@ -1,4 +1,4 @@
-"""Statistics that keep a sweep honest: PSR, DSR, PBO (CSCV) and Hansen's SPA test.
+"""Statistics that keep a sweep honest: PSR, DSR, the effective number of trials, the SPA test.
 
 Conventions: Sharpe ratios here are **per period** (daily, not annualised) unless a name says
 ``annual``; skewness and kurtosis are the biased sample moments, kurtosis non-excess (a normal
@@ -10,18 +10,17 @@ distribution has 3).
   unskilled trials reaches by luck, ``SR0 = sqrt(V[SR_n]) ((1 - gamma) Phi^-1(1 - 1/N) +
   gamma Phi^-1(1 - 1/(N e)))`` with ``gamma`` the Euler-Mascheroni constant.
 * `deflated_sharpe_ratio`: ``PSR(SR0)`` of the selected trial.
-* `pbo_cscv` (Bailey, Borwein, Lopez de Prado and Zhu, 2015): split the days into ``S`` equal
-  blocks; for every choice of ``S/2`` blocks as the training set, pick the trial with the best
-  training Sharpe and find its relative rank ``w`` among all trials on the other half;
-  ``PBO = share of splits with logit(w) <= 0`` (the in-sample winner is at or below the
-  out-of-sample median).
-* `spa_test`: Hansen's (2005) superior predictive ability test of every trial against the
-  baseline (arch's `arch.bootstrap.SPA`, stationary bootstrap, seeded), losses = -returns.
+* `effective_trials`: the usual approximation for correlated trials, ``N_eff = rho + (1 - rho)
+  N`` independent ones with ``rho`` their average pairwise correlation (`average_correlation`,
+  exact from the sum of the standardised return series); ``N`` itself overstates the search
+  when the trials move together, ``N_eff`` may understate it.
+* `spa_test`: Hansen's (2005) SPA test through arch itself (``arch.bootstrap.SPA``) on
+  per-period returns; the sweep streams the same computation (`backtest.sweep.spa`).
+* CSCV's probability of backtest overfitting: `backtest.sweep.pbo`.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -30,11 +29,11 @@ from scipy.special import ndtr, ndtri  # type: ignore[import-untyped]
 
 __all__ = [
     "EULER_GAMMA",
-    "PboResult",
     "SpaResult",
+    "average_correlation",
     "deflated_sharpe_ratio",
+    "effective_trials",
     "expected_max_sharpe",
-    "pbo_cscv",
     "probabilistic_sharpe_ratio",
     "sharpe_moments",
     "spa_test",
@@ -93,17 +92,18 @@ def probabilistic_sharpe_ratio(
     return float(ndtr((sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(var)))
 
 
-def expected_max_sharpe(n_trials: int, sharpe_variance: float) -> float:
+def expected_max_sharpe(n_trials: float, sharpe_variance: float) -> float:
     """Return expected maximum per-period Sharpe ratio of ``n_trials`` zero-skill trials.
 
     Parameters
     ----------
-    n_trials : int
-        ``N`` >= 1 (1 gives 0: no selection, no deflation).
+    n_trials : float
+        ``N`` (an effective number may be fractional); below 2 gives 0 (no selection, no
+        deflation: the approximation is for many trials).
     sharpe_variance : float
         Variance of the trials' per-period Sharpe ratios.
     """
-    if n_trials < 2:
+    if not n_trials >= 2:
         return 0.0
     z = (1.0 - EULER_GAMMA) * ndtri(1.0 - 1.0 / n_trials) + EULER_GAMMA * ndtri(
         1.0 - 1.0 / (n_trials * math.e)
@@ -111,155 +111,78 @@ def expected_max_sharpe(n_trials: int, sharpe_variance: float) -> float:
     return float(math.sqrt(max(sharpe_variance, 0.0)) * z)
 
 
-def _row_sharpe(
-    returns: np.ndarray, offset: np.ndarray | None, rows: np.ndarray, step: int = 1024
-) -> np.ndarray:
-    """Per-row Sharpe ratio (ddof 1) of ``returns[rows] - offset``, a block of rows at a time."""
-    out = np.empty(len(rows))
-    for lo in range(0, len(rows), step):
-        block = np.asarray(returns[rows[lo : lo + step]], dtype=float)
-        if offset is not None:
-            block = block - offset
-        mean = block.mean(axis=1)
-        std = block.std(axis=1, ddof=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[lo : lo + step] = np.where(std > 0, mean / std, np.nan)
-    return out
+def average_correlation(sums: np.ndarray, *, n_series: int, n_obs: int) -> float:
+    """Average pairwise correlation of ``n_series`` series from the sum of their z-scores.
 
-
-def deflated_sharpe_ratio(
-    returns: np.ndarray,
-    selected: int,
-    *,
-    offset: np.ndarray | None = None,
-    rows: np.ndarray | None = None,
-) -> dict[str, float]:
-    """DSR of trial ``selected`` among all rows of ``returns`` (each row one trial).
+    With ``z_k = (r_k - mean_k) / std_k`` (ddof 1) each ``z_k . z_k = n_obs - 1``, so
+    ``|sum_k z_k|^2 = (n_obs - 1) (N + sum_{i != j} corr_ij)`` and the average over the
+    ``N (N - 1)`` ordered pairs is ``(|sum z|^2 / (n_obs - 1) - N) / (N (N - 1))``.
 
     Parameters
     ----------
-    returns : ndarray, shape (K, n)
-    selected : int
-        Row of the trial that was picked (usually the best Sharpe ratio).
-    offset : ndarray, shape (n,), optional
-        Subtracted from every row first (a benchmark: the statistics of active returns).
-    rows : ndarray of int, optional
-        The trials are ``returns[rows]`` (read a block at a time, never copied whole); default
-        every row. ``selected`` is a row of ``returns``.
+    sums : ndarray, shape (n_obs,)
+        ``sum_k z_k``.
+    n_series : int
+        ``N`` (NaN below 2).
+    n_obs : int
+    """
+    if n_series < 2 or n_obs < 2:
+        return float("nan")
+    total = float(np.dot(sums, sums)) / (n_obs - 1)
+    return (total - n_series) / (n_series * (n_series - 1.0))
+
+
+def effective_trials(n_trials: int, correlation: float) -> float:
+    """``rho + (1 - rho) N`` with ``rho`` clipped to [0, 1] (``N`` when ``rho`` is NaN)."""
+    if not np.isfinite(correlation):
+        return float(n_trials)
+    rho = min(max(correlation, 0.0), 1.0)
+    return rho + (1.0 - rho) * n_trials
+
+
+def deflated_sharpe_ratio(
+    *,
+    sharpe: float,
+    skew: float,
+    kurtosis: float,
+    n_obs: int,
+    trial_sharpes: np.ndarray,
+    n_trials: float | None = None,
+) -> dict[str, float]:
+    """DSR of the selected trial against the expected best of the trials by luck.
+
+    Parameters
+    ----------
+    sharpe, skew, kurtosis : float
+        The selected trial's per-period Sharpe ratio and the moments of its returns.
+    n_obs : int
+        Returns per trial.
+    trial_sharpes : ndarray, shape (N,)
+        Per-period Sharpe ratio of every trial (NaN ones are left out).
+    n_trials : float, optional
+        ``N`` of `expected_max_sharpe` (e.g. `effective_trials`); default the finite trials.
 
     Returns
     -------
     dict with ``sharpe`` (per period), ``sharpe_annual``, ``psr`` (against 0), ``sr0``
     (expected maximum per period), ``sr0_annual``, ``dsr``, ``n_trials``, ``sharpe_variance``.
     """
-    rows = np.arange(len(returns)) if rows is None else np.asarray(rows)
-    sharpe = _row_sharpe(returns, offset, rows)
-    chosen = np.asarray(returns[selected], dtype=float)
-    chosen_sharpe, skew, kurtosis = sharpe_moments(chosen if offset is None else chosen - offset)
-    finite = np.isfinite(sharpe)
-    variance = float(np.var(sharpe[finite], ddof=1)) if finite.sum() >= 2 else 0.0
-    n_trials = int(finite.sum())
-    sr0 = expected_max_sharpe(n_trials, variance)
-    n_obs = returns.shape[1]
-    sr, g3, g4 = float(chosen_sharpe), float(skew), float(kurtosis)
+    values = np.asarray(trial_sharpes, dtype=float)
+    finite = values[np.isfinite(values)]
+    variance = float(np.var(finite, ddof=1)) if len(finite) >= 2 else 0.0
+    count = float(len(finite)) if n_trials is None else float(n_trials)
+    sr0 = expected_max_sharpe(count, variance)
+    root = math.sqrt(252)
     return {
-        "sharpe": sr,
-        "sharpe_annual": sr * math.sqrt(252),
-        "psr": probabilistic_sharpe_ratio(sr, 0.0, n_obs, g3, g4),
+        "sharpe": float(sharpe),
+        "sharpe_annual": float(sharpe) * root,
+        "psr": probabilistic_sharpe_ratio(sharpe, 0.0, n_obs, skew, kurtosis),
         "sr0": sr0,
-        "sr0_annual": sr0 * math.sqrt(252),
-        "dsr": probabilistic_sharpe_ratio(sr, sr0, n_obs, g3, g4),
-        "n_trials": float(n_trials),
+        "sr0_annual": sr0 * root,
+        "dsr": probabilistic_sharpe_ratio(sharpe, sr0, n_obs, skew, kurtosis),
+        "n_trials": count,
         "sharpe_variance": variance,
     }
-
-
-@dataclass(frozen=True, kw_only=True)
-class PboResult:
-    """Outcome of CSCV.
-
-    Attributes
-    ----------
-    pbo : float
-        Share of splits whose in-sample winner ranks at or below the out-of-sample median.
-    logits : ndarray, shape (n_splits,)
-        ``log(w / (1 - w))`` per split, ``w`` the winner's relative out-of-sample rank.
-    n_blocks : int
-    """
-
-    pbo: float
-    logits: np.ndarray
-    n_blocks: int
-
-
-def _block_sharpe(n: float, total: np.ndarray, squares: np.ndarray) -> np.ndarray:
-    mean = total / n
-    var = (squares - n * mean**2) / (n - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(var > 0, mean / np.sqrt(np.maximum(var, 0.0)), np.nan)
-
-
-def pbo_cscv(
-    returns: np.ndarray, *, n_blocks: int = 16, batch: int = 256, rows: np.ndarray | None = None
-) -> PboResult:
-    """Probability of backtest overfitting by combinatorially symmetric cross-validation.
-
-    Parameters
-    ----------
-    returns : ndarray, shape (K, n)
-        One row per trial (K >= 2); the first ``n mod n_blocks`` days are dropped so the blocks
-        are equal.
-    n_blocks : int
-        ``S``, even, >= 2; there are ``C(S, S/2)`` splits.
-    batch : int
-        Splits evaluated together (bounds memory to ``batch x K`` floats per array).
-    rows : ndarray of int, optional
-        The trials are ``returns[rows]`` (read a block of days at a time); default every row.
-
-    Returns
-    -------
-    PboResult
-    """
-    r = np.asarray(returns, dtype=float)
-    rows = np.arange(len(r)) if rows is None else np.asarray(rows)
-    k, n = len(rows), r.shape[1]
-    if n_blocks < 2 or n_blocks % 2:
-        raise ValueError(f"`n_blocks` must be an even integer >= 2, got {n_blocks}")
-    if k < 2:
-        raise ValueError(f"PBO needs at least 2 trials, got {k}")
-    size = n // n_blocks
-    if size < 2:
-        raise ValueError(f"{n} days cannot make {n_blocks} blocks of at least 2 days")
-    sums = np.empty((n_blocks, k))  # (S, K)
-    squares = np.empty((n_blocks, k))
-    first = n - size * n_blocks
-    for b in range(n_blocks):
-        block = r[np.ix_(rows, np.arange(first + b * size, first + (b + 1) * size))]
-        sums[b] = block.sum(axis=1)
-        squares[b] = np.einsum("ij,ij->i", block, block)
-    splits = np.array(
-        [
-            [b in chosen for b in range(n_blocks)]
-            for chosen in itertools.combinations(range(n_blocks), n_blocks // 2)
-        ],
-        dtype=float,
-    )
-    half = size * n_blocks / 2
-    logits = np.empty(len(splits))
-    for lo in range(0, len(splits), batch):
-        train = splits[lo : lo + batch]
-        test = 1.0 - train
-        train_sr = _block_sharpe(half, train @ sums, train @ squares)
-        test_sr = _block_sharpe(half, test @ sums, test @ squares)
-        train_sr = np.where(np.isnan(train_sr), -np.inf, train_sr)
-        best = np.argmax(train_sr, axis=1)
-        chosen = test_sr[np.arange(len(train)), best][:, None]
-        below = np.sum(test_sr < chosen, axis=1)
-        ties = np.sum(test_sr == chosen, axis=1)
-        rank = below + (ties + 1) / 2.0  # average rank, 1 .. K
-        omega = rank / (k + 1.0)
-        logits[lo : lo + batch] = np.log(omega / (1.0 - omega))
-    return PboResult(pbo=float(np.mean(logits <= 0.0)), logits=logits, n_blocks=n_blocks)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,20 +202,23 @@ def spa_test(
     baseline: np.ndarray,
     *,
     reps: int = 1000,
-    block_size: int = 21,
+    block_size: int = 3,
     seed: int = 0,
 ) -> SpaResult:
-    """Hansen's SPA test of every trial against the baseline (null: none beats it).
+    """Hansen's SPA test of every trial against the baseline through arch (null: none beats it).
+
+    It tests the trials' mean return per period (losses are minus the returns). The sweep gives
+    it calendar-month returns (`backtest.sweep.spa` streams the same test over chunks).
 
     Parameters
     ----------
-    returns : ndarray, shape (K, n)
-        Daily returns per trial.
-    baseline : ndarray, shape (n,)
+    returns : ndarray, shape (K, n_periods)
+        Returns per trial and period (monthly in the sweep).
+    baseline : ndarray, shape (n_periods,)
     reps : int
         Bootstrap replications.
     block_size : int
-        Mean block length of the stationary bootstrap (days).
+        Mean block length of the stationary bootstrap, in periods (months in the sweep).
     seed : int
     """
     from arch.bootstrap import SPA

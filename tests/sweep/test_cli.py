@@ -41,6 +41,9 @@ rebalance_band = [0.0, 0.05]
 
 [sweep.random]
 fees_bps = { low = 0.0, high = 30.0 }
+
+[sweep.sensitivity]
+slippage_bps = [25.0]
 """
 
 
@@ -84,6 +87,9 @@ def test_sweep_writes_parquet_report_and_statistics(
         "rebalance_band",
         "fees_bps",
         *METRIC_NAMES,
+        "sharpe_ratio@slippage_bps=25",
+        "cagr@slippage_bps=25",
+        "excess_cagr@slippage_bps=25",
     ]
     assert table["fees_bps"].between(0, 30).all() and table["fees_bps"].nunique() == 20
     assert np.isfinite(table["sharpe_ratio"]).all()
@@ -92,9 +98,13 @@ def test_sweep_writes_parquet_report_and_statistics(
     assert 0.0 <= stats["spa"]["pvalue_consistent"] <= 1.0
     assert 0.0 <= stats["dsr"]["dsr"] <= 1.0
     report = (folder / "report.md").read_text()
-    for heading in ("What the statistics say", "Top 5", "Out of sample", "Walk-forward"):
+    for heading in ("What the statistics say", "Top 5", "Out of sample", "Walk-forward", "Detail"):
         assert heading in report
     assert "synthetic demo market" in report
+    assert "mean monthly return" in report and "sits on the edge" in report
+    assert "`fees_bps` is a search axis" in report  # a random cost axis is called out
+    oos = report[report.index("## Out of sample") : report.index("## Walk-forward")]
+    assert "| variant | strength | neutral_share | rebalance_band | fees_bps | full |" in oos
     assert (folder / "heatmap.png").stat().st_size > 0
     assert (folder / "excess_cagr.png").stat().st_size > 0
     check = pd.read_csv(folder / "detail" / "check.csv")
@@ -106,6 +116,24 @@ def test_sweep_writes_parquet_report_and_statistics(
     # the same command again refuses to overwrite the sweep
     assert main(["sweep", str(config_path), "--out", str(out), "--no-stats"]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_a_terminal_gets_a_progress_bar_with_rate_and_eta(
+    config_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import backtest.cli.sweep as command
+
+    monkeypatch.setattr(command, "progress_enabled", lambda: True)
+    assert main(["sweep", str(config_path), "--out", str(tmp_path), "--no-stats"]) == 0
+    err = capsys.readouterr().err
+    frames = err.split("\r")[1:]
+    assert len(frames) == 1 + 3  # before the first chunk, then one per chunk (20 / 7)
+    assert frames[1].startswith("[##########") and "7/20 variants" in frames[1]
+    assert "/s  ETA " in frames[1]
+    assert "20/20 variants" in frames[-1] and frames[-1].endswith("s\n")
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+import pickle
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from backtest.config import load_config
@@ -20,7 +20,9 @@ from backtest.sweep.executor import (
 )
 from backtest.sweep.grid import parse_sweep
 from backtest.sweep.market import Market, load_market
-from backtest.sweep.run import run_sweep
+from backtest.sweep.plan import Analysis
+from backtest.sweep.run import SweepResult, run_sweep
+from backtest.sweep.summary import sweep_statistics
 
 SPEC = parse_sweep(
     {
@@ -33,6 +35,15 @@ SPEC = parse_sweep(
         "chunk_size": 3,
     }
 )
+ANALYSIS = Analysis(pbo_blocks=4, spa_reps=100)
+
+
+def _same(a: SweepResult, b: SweepResult) -> None:
+    """Bit for bit: the table, every per-variant reduction, the sums and the statistics."""
+    assert a.table.equals(b.table)
+    for name in ("metrics", "moments", "hashes", "spans", "blocks", "trials", "zsums", "zcounts"):
+        assert getattr(a.trials, name).tobytes() == getattr(b.trials, name).tobytes(), name
+    assert sweep_statistics(a).as_dict() == sweep_statistics(b).as_dict()
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +62,7 @@ class _StopAfter:
         self.n = n
         self.evaluated: list[str] = []
 
-    def run(self, shared: SharedInputs, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]:
+    def run(self, shared: SharedInputs, tasks: Iterable[ChunkTask]) -> Iterator[ChunkResult]:
         for result in LocalExecutor().run(shared, tasks):
             if len(self.evaluated) == self.n:
                 raise _Interrupted
@@ -63,20 +74,23 @@ def test_resume_skips_finished_chunks_and_matches_a_full_run(
     market: Market, tmp_path: Path
 ) -> None:
     config = market.config
-    full = run_sweep(config, SPEC, market=market)
+    kw = {"market": market, "analysis": ANALYSIS}
+    full = run_sweep(config, SPEC, **kw)
     chunks = tmp_path / "chunks"
     first = _StopAfter(2)
     with pytest.raises(_Interrupted):
-        run_sweep(config, SPEC, market=market, executor=first, chunk_dir=chunks)
+        run_sweep(config, SPEC, executor=first, chunk_dir=chunks, **kw)
     assert len(list(chunks.glob("*.npz"))) == 2  # written as they completed
     with pytest.raises(ConfigError, match="pass --resume"):
-        run_sweep(config, SPEC, market=market, chunk_dir=chunks)
+        run_sweep(config, SPEC, chunk_dir=chunks, **kw)
     second = _StopAfter(10_000)
-    resumed = run_sweep(config, SPEC, market=market, executor=second, chunk_dir=chunks, resume=True)
+    resumed = run_sweep(config, SPEC, executor=second, chunk_dir=chunks, resume=True, **kw)
     assert not set(first.evaluated) & set(second.evaluated)  # finished chunks were not redone
     assert len(first.evaluated) + len(second.evaluated) == len(list(chunks.glob("*.npz")))
-    np.testing.assert_array_equal(resumed.returns, full.returns)
-    assert resumed.table.equals(full.table)
+    _same(resumed, full)
+    other = Analysis(pbo_blocks=6, spa_reps=100)  # other statistics: other chunk files
+    with pytest.raises(ConfigError, match="holds chunks of a different sweep"):
+        run_sweep(config, SPEC, market=market, analysis=other, chunk_dir=chunks, resume=True)
 
 
 def test_resume_refuses_chunks_of_another_sweep(market: Market, tmp_path: Path) -> None:
@@ -88,47 +102,39 @@ def test_resume_refuses_chunks_of_another_sweep(market: Market, tmp_path: Path) 
         run_sweep(market.config, other, market=market, chunk_dir=chunks, resume=True)
 
 
-def test_a_chunk_folder_appears_with_its_key_or_not_at_all(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from backtest.sweep import executor
-
-    chunks = tmp_path / "chunks"
-
-    def killed(path: Path, payload: bytes) -> None:
-        raise KeyboardInterrupt  # the process dies while writing the key file
-
-    monkeypatch.setattr(executor, "atomic_write_bytes", killed)
-    with pytest.raises(KeyboardInterrupt):
-        executor.ChunkStore(chunks, sweep_key="abc", resume=False)
-    assert list(tmp_path.iterdir()) == []  # no folder without a key, no staging left behind
-    monkeypatch.undo()
-    store = executor.ChunkStore(chunks, sweep_key="abc", resume=False)
-    assert store.done() == set()
-    assert executor.ChunkStore(chunks, sweep_key="abc", resume=True).done() == set()
-    (chunks / "sweep_key.json").unlink()
-    with pytest.raises(ConfigError, match=r"is not a sweep chunk folder \(no sweep_key.json\)"):
-        executor.ChunkStore(chunks, sweep_key="abc", resume=True)
-
-
 def test_dask_local_cluster_gives_the_local_results(market: Market) -> None:
     distributed = pytest.importorskip("distributed")
-    local = run_sweep(market.config, SPEC, market=market)
+    local = run_sweep(market.config, SPEC, market=market, analysis=ANALYSIS)
+    sent: list[int] = []
+
+    class Watched(DaskExecutor):
+        def run(self, shared: SharedInputs, tasks: Iterable[ChunkTask]) -> Iterator[ChunkResult]:
+            def watched() -> Iterator[ChunkTask]:
+                for task in tasks:
+                    sent.append(len(pickle.dumps(task)))
+                    yield task
+
+            for result in super().run(shared, watched()):
+                # a task (parameters) is smaller than the reductions it comes back with
+                assert max(sent) < len(pickle.dumps(result)) / 2
+                yield result
+
     with distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # a free port: other jobs may hold 8787
     ) as cluster:
         remote = run_sweep(
             market.config,
             SPEC,
             market=market,
-            executor=DaskExecutor(scheduler=cluster.scheduler_address),
+            analysis=ANALYSIS,
+            executor=Watched(scheduler=cluster.scheduler_address),
         )
-    np.testing.assert_array_equal(remote.returns, local.returns)
-    assert remote.table.equals(local.table)
+    _same(remote, local)
+    assert len(sent) == 6
     assert remote.manifest["sweep"]["executor"].startswith("dask (tcp://127.0.0.1:")
 
 
@@ -138,5 +144,5 @@ def test_unreachable_scheduler_is_a_config_error(market: Market) -> None:
             market.config,
             SPEC,
             market=market,
-            executor=DaskExecutor(scheduler="tcp://127.0.0.1:9"),
+            executor=DaskExecutor(scheduler="tcp://127.0.0.1:9", timeout="1s"),
         )

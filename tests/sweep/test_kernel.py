@@ -1,4 +1,8 @@
-"""The sweep kernel reproduces the vectorbt engine (and the plain-numpy reference) on every day."""
+"""The sweep kernel reproduces the vectorbt engine (and the plain-numpy reference) on every day.
+
+Both of its event paths are checked against the engine: the fast path (column order, no sort)
+and the general path (vectorbt's call sequence order by order, forced with ``fast=False``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backtest.engine.simulation import simulate
-from backtest.sweep.kernel import simulate_batch
+from backtest.sweep.kernel import prepared_prices, simulate_batch, simulate_into
 from tests.conftest import REPO
 from tests.reference_engine import reference_equity
 
@@ -79,10 +83,15 @@ def _kernel(
     fees_bps: float,
     slip_bps: float,
     band: float = 0.0,
+    *,
+    fast: bool = True,
+    general: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     k = len(weights)
-    return simulate_batch(
-        prices.to_numpy()[rows[0] :],
+    close = prices.to_numpy()[rows[0] :]
+    equity = np.empty((k, len(close)))
+    fees_paid, turnover, used = simulate_into(
+        prepared_prices(close),
         rows - rows[0],
         weights,
         weight_index=np.arange(k),
@@ -90,7 +99,12 @@ def _kernel(
         slippage=np.full(k, slip_bps / 1e4),
         band=np.full(k, band),
         initial_cash=1e6,
+        equity_out=equity,
+        fast=fast,
     )
+    if general is not None:
+        general.append(used)
+    return equity, fees_paid, turnover
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -110,11 +124,58 @@ def test_kernel_equals_vectorbt_engine_on_random_cases(
     assert isinstance(prices, pd.DataFrame)
     assert isinstance(rows, np.ndarray) and isinstance(weights, np.ndarray)
     expected, fees, turnover = _engine_equity(prices, rows, weights, fees_bps, slippage_bps, band)
+    for fast in (True, False):  # both event paths against the engine
+        equity, fees_paid, kernel_turnover = _kernel(
+            prices, rows, weights, fees_bps, slippage_bps, band, fast=fast
+        )
+        np.testing.assert_allclose(equity, expected, rtol=RTOL, atol=0)
+        np.testing.assert_allclose(fees_paid, fees, rtol=RTOL, atol=1e-9)
+        np.testing.assert_allclose(kernel_turnover, turnover, rtol=RTOL, atol=1e-12)
+
+
+def _dirichlet_case(seed: int, cash: tuple[float, float]) -> dict[str, object]:
+    """The shared floor's inputs in small: 20 tickers (three listed late), monthly events,
+    Dirichlet weights with a cash share drawn from ``cash``."""
+    rng = np.random.default_rng(seed)
+    n_days, n_tickers = 300, 20
+    close = 50.0 * np.exp(np.cumsum(rng.normal(0.0003, 0.02, (n_days, n_tickers)), axis=0))
+    close[:70, 17:] = np.nan  # late listings: unpriced and untargeted before
+    dates = pd.bdate_range("2020-01-01", periods=n_days, name="date")
+    prices = pd.DataFrame(close, index=dates, columns=[f"T{j:02d}" for j in range(n_tickers)])
+    rows = np.arange(0, n_days, 21)
+    weights = rng.dirichlet(np.ones(n_tickers), size=(6, len(rows)))
+    weights *= 1.0 - rng.uniform(*cash, size=(6, len(rows), 1))
+    weights[:, rows < 70, 17:] = 0.0
+    return {"prices": prices, "rows": rows, "weights": weights}
+
+
+@pytest.mark.parametrize(
+    ("cash", "fees_bps", "slippage_bps", "band", "path"),
+    [
+        ((0.01, 0.10), 10.0, 0.0, 0.0, "fast"),  # the floor's case: every buy fits
+        ((0.0, 0.0), 10.0, 5.0, 0.0, "fast"),  # fully invested: the last buy is clipped
+        ((0.0, 0.0), 10.0, 5.0, 0.03, "fast"),  # with a drift band
+        ((0.0, 0.0), 2000.0, 1500.0, 0.0, "general"),  # shortfalls beyond the last buy
+    ],
+)
+def test_each_event_path_handles_its_cases_and_equals_the_engine(
+    cash: tuple[float, float], fees_bps: float, slippage_bps: float, band: float, path: str
+) -> None:
+    case = _dirichlet_case(11, cash)
+    prices, rows, weights = case["prices"], case["rows"], case["weights"]
+    assert isinstance(prices, pd.DataFrame)
+    assert isinstance(rows, np.ndarray) and isinstance(weights, np.ndarray)
+    expected, fees, turnover = _engine_equity(prices, rows, weights, fees_bps, slippage_bps, band)
+    used: list[np.ndarray] = []
     equity, fees_paid, kernel_turnover = _kernel(
-        prices, rows, weights, fees_bps, slippage_bps, band
+        prices, rows, weights, fees_bps, slippage_bps, band, general=used
     )
+    if path == "fast":
+        assert used[0].sum() == 0  # no event needed the general path
+    else:
+        assert (used[0] > 0).all()  # every variant met a case only the general path computes
     np.testing.assert_allclose(equity, expected, rtol=RTOL, atol=0)
-    np.testing.assert_allclose(fees_paid, fees, rtol=RTOL, atol=1e-9)
+    np.testing.assert_allclose(fees_paid, fees, rtol=RTOL)
     np.testing.assert_allclose(kernel_turnover, turnover, rtol=RTOL, atol=1e-12)
 
 
@@ -128,6 +189,8 @@ def test_kernel_equals_plain_numpy_reference(band: float) -> None:
     weights[2, :, 0] = 1.0  # all in T00: never drifts, so every later event is skipped
     weights[3, :, 0] = 0.5  # half T00, half cash: drifts with T00's price
     equity, fees_paid, turnover = _kernel(prices, rows, weights, 10.0, 5.0, band)
+    general, _, _ = _kernel(prices, rows, weights, 10.0, 5.0, band, fast=False)
+    np.testing.assert_allclose(general, equity, rtol=1e-12)
     close = prices.to_numpy()[rows[0] :]
     listed = ~np.isnan(close[rows - rows[0]])
     n_skipped = 0
@@ -192,10 +255,13 @@ def test_kernel_equals_engine_on_the_real_panel(shared_prices_dir: Path) -> None
         weights[k] = raw / raw.sum(axis=1, keepdims=True)
     for band in (0.0, 0.03):
         expected, fees, turnover = _engine_equity(prices, rows, weights, 10.0, 5.0, band)
-        equity, fees_paid, kernel_turnover = _kernel(prices, rows, weights, 10.0, 5.0, band)
-        np.testing.assert_allclose(equity, expected, rtol=RTOL, atol=0)
-        np.testing.assert_allclose(fees_paid, fees, rtol=RTOL)
-        np.testing.assert_allclose(kernel_turnover, turnover, rtol=RTOL, atol=1e-12)
+        for fast in (True, False):
+            equity, fees_paid, kernel_turnover = _kernel(
+                prices, rows, weights, 10.0, 5.0, band, fast=fast
+            )
+            np.testing.assert_allclose(equity, expected, rtol=RTOL, atol=0)
+            np.testing.assert_allclose(fees_paid, fees, rtol=RTOL)
+            np.testing.assert_allclose(kernel_turnover, turnover, rtol=RTOL, atol=1e-12)
 
 
 def test_bad_shapes_raise() -> None:

@@ -1,8 +1,7 @@
-"""PSR, DSR, PBO and SPA against published numbers and independent computations."""
+"""PSR, DSR, effective trials and arch's SPA against published numbers and plain numpy."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -10,9 +9,10 @@ import pytest
 from scipy import stats
 
 from backtest.sweep.stats import (
+    average_correlation,
     deflated_sharpe_ratio,
+    effective_trials,
     expected_max_sharpe,
-    pbo_cscv,
     probabilistic_sharpe_ratio,
     sharpe_moments,
     spa_test,
@@ -57,70 +57,39 @@ def test_dsr_of_the_best_trial_uses_the_variance_across_trials() -> None:
     r = rng.normal(0.0002, 0.01, (30, 800))
     sharpe = r.mean(axis=1) / r.std(axis=1, ddof=1)
     best = int(np.argmax(sharpe))
-    got = deflated_sharpe_ratio(r, best)
-    sr0 = expected_max_sharpe(30, float(np.var(sharpe, ddof=1)))
     z = stats.skew(r[best], bias=True)
     k = stats.kurtosis(r[best], fisher=False, bias=True)
+    got = deflated_sharpe_ratio(
+        sharpe=sharpe[best], skew=z, kurtosis=k, n_obs=800, trial_sharpes=sharpe
+    )
+    sr0 = expected_max_sharpe(30, float(np.var(sharpe, ddof=1)))
     assert got["sr0"] == pytest.approx(sr0, rel=1e-12)
+    assert got["n_trials"] == 30
     assert got["dsr"] == pytest.approx(
         probabilistic_sharpe_ratio(sharpe[best], sr0, 800, z, k), rel=1e-12
     )
     assert got["dsr"] < got["psr"]  # deflation only lowers the probability
+    fewer = deflated_sharpe_ratio(
+        sharpe=sharpe[best], skew=z, kurtosis=k, n_obs=800, trial_sharpes=sharpe, n_trials=7.5
+    )
+    assert fewer["sr0"] == pytest.approx(expected_max_sharpe(7.5, float(np.var(sharpe, ddof=1))))
+    assert fewer["dsr"] > got["dsr"]  # fewer effective trials, less deflation
 
 
-def _pbo_brute_force(r: np.ndarray, n_blocks: int) -> np.ndarray:
-    """CSCV written out with loops over splits and trials (independent of the vectorised one)."""
-    k, n = r.shape
-    size = n // n_blocks
-    r = r[:, n - size * n_blocks :]
-    blocks = [r[:, b * size : (b + 1) * size] for b in range(n_blocks)]
-    logits = []
-    for train_ids in itertools.combinations(range(n_blocks), n_blocks // 2):
-        test_ids = [b for b in range(n_blocks) if b not in train_ids]
-        train = np.concatenate([blocks[b] for b in train_ids], axis=1)
-        test = np.concatenate([blocks[b] for b in test_ids], axis=1)
-        train_sr = [np.mean(x) / np.std(x, ddof=1) for x in train]
-        test_sr = [np.mean(x) / np.std(x, ddof=1) for x in test]
-        best = int(np.argmax(train_sr))
-        rank = stats.rankdata(test_sr)[best]  # average ranks, 1..K
-        omega = rank / (k + 1)
-        logits.append(math.log(omega / (1 - omega)))
-    return np.array(logits)
-
-
-def test_pbo_equals_a_brute_force_cscv() -> None:
-    rng = np.random.default_rng(3)
-    r = rng.normal(0.0, 0.01, (7, 123))
-    result = pbo_cscv(r, n_blocks=6)
-    expected = _pbo_brute_force(r, 6)
-    np.testing.assert_allclose(result.logits, expected, rtol=1e-9)
-    assert result.pbo == pytest.approx(np.mean(expected <= 0))
-
-
-def test_pbo_hand_case_two_trials_that_swap() -> None:
-    # A wins the first half, B the second: whichever half trains, its winner is last out of
-    # sample (rank 1 of 2, w = 1/3, logit < 0), so PBO = 1.
-    a = np.r_[np.full(10, 0.01) + np.arange(10) * 1e-4, np.full(10, -0.01) + np.arange(10) * 1e-4]
-    b = a[::-1].copy()
-    result = pbo_cscv(np.vstack([a, b]), n_blocks=2)
-    np.testing.assert_allclose(result.logits, [math.log(0.5)] * 2)
-    assert result.pbo == 1.0
-
-
-def test_pbo_noise_is_about_one_half_and_skill_is_about_zero() -> None:
-    rng = np.random.default_rng(4)
-    noise = rng.normal(0.0, 0.01, (200, 1000))
-    assert 0.3 <= pbo_cscv(noise, n_blocks=10).pbo <= 0.7
-    skilled = noise.copy()
-    skilled[17] += 0.004  # one trial with a large, persistent edge
-    assert pbo_cscv(skilled, n_blocks=10).pbo == 0.0
-
-
-def test_pbo_bad_inputs_raise() -> None:
-    with pytest.raises(ValueError, match="`n_blocks` must be an even integer"):
-        pbo_cscv(np.zeros((3, 100)), n_blocks=5)
-    with pytest.raises(ValueError, match="at least 2 trials"):
-        pbo_cscv(np.zeros((1, 100)))
+def test_average_correlation_and_effective_trials_by_numpy() -> None:
+    rng = np.random.default_rng(9)
+    common = rng.normal(0.0, 0.01, 300)
+    r = common + rng.normal(0.0, 0.006, (12, 300))
+    z = (r - r.mean(axis=1, keepdims=True)) / r.std(axis=1, ddof=1, keepdims=True)
+    corr = np.corrcoef(r)
+    expected = (corr.sum() - 12) / (12 * 11)  # mean of the off-diagonal correlations
+    got = average_correlation(z.sum(axis=0), n_series=12, n_obs=300)
+    assert got == pytest.approx(expected, rel=1e-10)
+    assert effective_trials(12, got) == pytest.approx(got + (1 - got) * 12)
+    assert effective_trials(12, 1.0) == 1.0
+    assert effective_trials(12, -0.2) == 12.0  # clipped: never more than N
+    assert effective_trials(12, float("nan")) == 12.0
+    assert np.isnan(average_correlation(z[0], n_series=1, n_obs=300))
 
 
 def test_spa_finds_a_superior_trial_and_not_an_inferior_one() -> None:
@@ -135,22 +104,3 @@ def test_spa_finds_a_superior_trial_and_not_an_inferior_one() -> None:
     assert result.pvalue_consistent < 0.01
     again = spa_test(better, baseline, reps=300, block_size=5, seed=1)
     assert again == result  # seeded: reproducible
-
-
-def test_rows_select_trials_without_copying_and_duplicates_count_once() -> None:
-    from backtest.sweep.summary import distinct_rows
-
-    rng = np.random.default_rng(6)
-    r = rng.normal(0.0003, 0.01, (6, 400))
-    r[4] = r[1]  # a duplicate variant
-    keep = distinct_rows(r)
-    assert keep.tolist() == [0, 1, 2, 3, 5]
-    copy = r[keep]
-    base = rng.normal(0.0, 0.01, 400)
-    assert deflated_sharpe_ratio(r, 3, rows=keep) == deflated_sharpe_ratio(copy, 3)
-    assert deflated_sharpe_ratio(r, 5, rows=keep, offset=base) == deflated_sharpe_ratio(
-        copy - base, 4
-    )
-    np.testing.assert_allclose(
-        pbo_cscv(r, n_blocks=4, rows=keep).logits, pbo_cscv(copy, n_blocks=4).logits, rtol=1e-12
-    )

@@ -204,4 +204,7 @@ def test_a_sweep_does_not_depend_on_chunking_or_threads() -> None:
         numba.set_num_threads(before)
     assert len(single.table) == 24
     pd.testing.assert_frame_equal(single.table, many.table, check_exact=True)
-    assert single.returns.tobytes() == many.returns.tobytes()
+    for name in ("metrics", "moments", "hashes", "blocks", "trials"):  # every reduction
+        assert getattr(single.trials, name).tobytes() == getattr(many.trials, name).tobytes()
+    everyone = np.arange(24)
+    assert single.returns_of(everyone).tobytes() == many.returns_of(everyone).tobytes()
