@@ -23,10 +23,18 @@ from strategies._params import (
 from strategies._scaling import bounded_rescale, row_sum
 from strategies.proportional import check_signal_name, signal_path
 
-__all__ = ["LinearTilt", "tilt_bucket_weights"]
+__all__ = [
+    "DEFAULT_DIRECTION",
+    "DEFAULT_NEUTRAL",
+    "LinearTilt",
+    "tilt_bucket_weights",
+    "tilt_vectors",
+]
 
-_NEUTRAL = FrozenMap({"gpu": 0.6, "asic": 0.3, "edge": 0.1})
-_DIRECTION = FrozenMap({"gpu": -1.0, "asic": 0.75, "edge": 0.25})
+DEFAULT_NEUTRAL = FrozenMap({"gpu": 0.6, "asic": 0.3, "edge": 0.1})
+DEFAULT_DIRECTION = FrozenMap({"gpu": -1.0, "asic": 0.75, "edge": 0.25})
+"""The default tilt of every bucket tilt (`LinearTilt`, `strategies.signal_blend.SignalBlend`):
+neutral weights (0.6, 0.3, 0.1) moved along (-1, 0.75, 0.25)."""
 
 
 def tilt_bucket_weights(
@@ -80,6 +88,47 @@ def tilt_bucket_weights(
     return raw
 
 
+def tilt_vectors(
+    neutral: Mapping[str, Any], direction: Mapping[str, Any], bounds: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
+    """Check a tilt's ``neutral``, ``direction`` and ``bounds``; return them as arrays.
+
+    The one rule of every bucket tilt (`LinearTilt`, `strategies.signal_blend.SignalBlend`).
+
+    Returns
+    -------
+    dict of str to ndarray, shape (3,)
+        ``neutral``, ``direction``, ``lower`` and ``upper`` in `BUCKETS` order: the keywords
+        `tilt_bucket_weights` takes.
+
+    Raises
+    ------
+    ConfigError
+        When ``neutral`` is not weights >= 0 summing to 1 inside ``bounds``, or ``direction``
+        does not sum to 0.
+    """
+    neutral_vector = bucket_vector("neutral", neutral, default=0.0)
+    if (neutral_vector < 0).any() or abs(neutral_vector.sum() - 1.0) > 1e-9:
+        raise ConfigError(f"`neutral` must be weights >= 0 summing to 1, got {dict(neutral)!r}")
+    direction_vector = bucket_vector("direction", direction, default=0.0)
+    if abs(direction_vector.sum()) > 1e-9:
+        raise ConfigError(
+            f"`direction` must sum to 0, got {dict(direction)!r} (sum {direction_vector.sum():g})"
+        )
+    lower, upper = bucket_bounds("bounds", bounds)
+    if (neutral_vector < lower - 1e-12).any() or (neutral_vector > upper + 1e-12).any():
+        raise ConfigError(
+            f"`neutral` must lie inside `bounds`, got neutral {dict(neutral)!r} and "
+            f"bounds {dict(bounds)!r}"
+        )
+    return {
+        "neutral": neutral_vector,
+        "direction": direction_vector,
+        "lower": lower,
+        "upper": upper,
+    }
+
+
 @dataclass(frozen=True, kw_only=True)
 class LinearTilt(BucketOptions):
     """Bucket weights ``clip(neutral + k (s - s0) d)`` renormalised within ``bounds``.
@@ -113,10 +162,10 @@ class LinearTilt(BucketOptions):
         upper bounds on that event.
     """
 
-    neutral: Mapping[str, Any] = field(default_factory=lambda: _NEUTRAL)
+    neutral: Mapping[str, Any] = field(default_factory=lambda: DEFAULT_NEUTRAL)
     neutral_share: float = 0.4
     strength: float = 1.0
-    direction: Mapping[str, Any] = field(default_factory=lambda: _DIRECTION)
+    direction: Mapping[str, Any] = field(default_factory=lambda: DEFAULT_DIRECTION)
     bounds: Mapping[str, Any] = field(default_factory=lambda: FrozenMap({}))
     signal: str = INFERENCE_SHARE
 
@@ -130,33 +179,12 @@ class LinearTilt(BucketOptions):
         else:
             check_number("neutral_share", self.neutral_share)
         check_number("strength", self.strength)
-        neutral = bucket_vector("neutral", self.neutral, default=0.0)
-        if (neutral < 0).any() or abs(neutral.sum() - 1.0) > 1e-9:
-            raise ConfigError(
-                f"`neutral` must be weights >= 0 summing to 1, got {dict(self.neutral)!r}"
-            )
-        direction = bucket_vector("direction", self.direction, default=0.0)
-        if abs(direction.sum()) > 1e-9:
-            raise ConfigError(
-                f"`direction` must sum to 0, got {dict(self.direction)!r} (sum {direction.sum():g})"
-            )
-        lower, upper = bucket_bounds("bounds", self.bounds)
-        if (neutral < lower - 1e-12).any() or (neutral > upper + 1e-12).any():
-            raise ConfigError(
-                f"`neutral` must lie inside `bounds`, got neutral {dict(self.neutral)!r} and "
-                f"bounds {dict(self.bounds)!r}"
-            )
+        tilt_vectors(self.neutral, self.direction, self.bounds)
         super().__post_init__()
 
     def vectors(self) -> dict[str, np.ndarray]:
         """``neutral``, ``direction``, ``lower`` and ``upper`` as arrays in `BUCKETS` order."""
-        lower, upper = bucket_bounds("bounds", self.bounds)
-        return {
-            "neutral": bucket_vector("neutral", self.neutral, default=0.0),
-            "direction": bucket_vector("direction", self.direction, default=0.0),
-            "lower": lower,
-            "upper": upper,
-        }
+        return tilt_vectors(self.neutral, self.direction, self.bounds)
 
     def weights(self, context: Context) -> pd.DataFrame:
         """Return target weights per event, shape (n_events, n_tickers)."""

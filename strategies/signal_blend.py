@@ -30,19 +30,20 @@ from backtest.errors import ConfigError
 from strategies._buckets import BucketOptions
 from strategies._params import (
     FrozenMap,
-    bucket_bounds,
-    bucket_vector,
     check_int,
     check_number,
     frozen_mapping,
 )
-from strategies.linear_tilt import tilt_bucket_weights
+from strategies.linear_tilt import (
+    DEFAULT_DIRECTION,
+    DEFAULT_NEUTRAL,
+    tilt_bucket_weights,
+    tilt_vectors,
+)
 from strategies.proportional import signal_path
 
 __all__ = ["SignalBlend", "blend_score", "standardised"]
 
-_NEUTRAL = FrozenMap({"gpu": 0.6, "asic": 0.3, "edge": 0.1})
-_DIRECTION = FrozenMap({"gpu": -1.0, "asic": 0.75, "edge": 0.25})
 _SIGNALS = FrozenMap({INFERENCE_SHARE: 1.0})
 
 
@@ -112,8 +113,8 @@ class SignalBlend(BucketOptions):
     strength: float = 0.1
     min_events: int = 4
     z_cap: float = 3.0
-    neutral: Mapping[str, Any] = field(default_factory=lambda: _NEUTRAL)
-    direction: Mapping[str, Any] = field(default_factory=lambda: _DIRECTION)
+    neutral: Mapping[str, Any] = field(default_factory=lambda: DEFAULT_NEUTRAL)
+    direction: Mapping[str, Any] = field(default_factory=lambda: DEFAULT_DIRECTION)
     bounds: Mapping[str, Any] = field(default_factory=lambda: FrozenMap({}))
 
     def __post_init__(self) -> None:
@@ -134,22 +135,7 @@ class SignalBlend(BucketOptions):
         check_number("strength", self.strength)
         check_int("min_events", self.min_events, low=2)
         check_number("z_cap", self.z_cap, low=0.0, low_open=True)
-        neutral = bucket_vector("neutral", self.neutral, default=0.0)
-        if (neutral < 0).any() or abs(neutral.sum() - 1.0) > 1e-9:
-            raise ConfigError(
-                f"`neutral` must be weights >= 0 summing to 1, got {dict(self.neutral)!r}"
-            )
-        direction = bucket_vector("direction", self.direction, default=0.0)
-        if abs(direction.sum()) > 1e-9:
-            raise ConfigError(
-                f"`direction` must sum to 0, got {dict(self.direction)!r} (sum {direction.sum():g})"
-            )
-        lower, upper = bucket_bounds("bounds", self.bounds)
-        if (neutral < lower - 1e-12).any() or (neutral > upper + 1e-12).any():
-            raise ConfigError(
-                f"`neutral` must lie inside `bounds`, got neutral {dict(self.neutral)!r} and "
-                f"bounds {dict(self.bounds)!r}"
-            )
+        tilt_vectors(self.neutral, self.direction, self.bounds)
         super().__post_init__()
 
     def weights(self, context: Context) -> pd.DataFrame:
@@ -157,14 +143,10 @@ class SignalBlend(BucketOptions):
         score = blend_score(
             context, self.signals, min_events=int(self.min_events), z_cap=float(self.z_cap)
         )
-        lower, upper = bucket_bounds("bounds", self.bounds)
         bucket_weights = tilt_bucket_weights(
             score,
             strength=float(self.strength),
             neutral_share=0.0,
-            neutral=bucket_vector("neutral", self.neutral, default=0.0),
-            direction=bucket_vector("direction", self.direction, default=0.0),
-            lower=lower,
-            upper=upper,
+            **tilt_vectors(self.neutral, self.direction, self.bounds),
         )
         return self.spread(bucket_weights, context)

@@ -17,13 +17,13 @@ from backtest.config import (
     Config,
     CostsConfig,
     RunConfig,
-    coerce,
     config_hash,
     load_config,
     parse_config,
     resolved_config,
 )
 from backtest.errors import ConfigError
+from backtest.parsing import coerce
 from tests.conftest import REPO
 
 F = "cfg.toml"

@@ -28,6 +28,7 @@ from backtest.errors import BacktestError, ConfigError
 from backtest.parsing import parse_date
 
 __all__ = [
+    "add_config_command",
     "add_json_flag",
     "add_override_flags",
     "apply_overrides",
@@ -80,6 +81,37 @@ def add_override_flags(parser: argparse.ArgumentParser, *, out: bool = True) -> 
         group.add_argument(
             "--out", default="results", help="parent folder of run folders (default: results)"
         )
+
+
+def add_config_command(
+    sub: Any,
+    name: str,
+    *,
+    summary: str,
+    description: str,
+    config_help: str,
+    force_help: str,
+) -> argparse.ArgumentParser:
+    """Add a command that runs CONFIG and writes a folder; return its parser.
+
+    The parser takes ``config``, the override flags (`add_override_flags`, ``--out``
+    included) and ``--force``, in that order; the command adds its own flags after them.
+
+    Parameters
+    ----------
+    sub : argparse subparsers action
+    name : str
+        The command (``run``, ``sweep``).
+    summary, description : str
+        The line of ``backtest --help`` and the text of ``backtest NAME --help``.
+    config_help, force_help : str
+        Help of the ``config`` argument and of ``--force``.
+    """
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=summary, description=description)
+    parser.add_argument("config", help=config_help)
+    add_override_flags(parser)
+    parser.add_argument("--force", action="store_true", help=force_help)
+    return parser
 
 
 def apply_overrides(config: Config, args: argparse.Namespace) -> Config:

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from backtest.cli.options import (
+    add_config_command,
     add_json_flag,
-    add_override_flags,
     apply_overrides,
     load_with_overrides,
     print_json,
@@ -20,15 +20,15 @@ __all__ = ["apply_overrides", "register"]
 
 def register(sub: Any) -> None:
     """Add the ``run`` sub-command to ``sub`` (an argparse subparsers action)."""
-    run = sub.add_parser(
+    run = add_config_command(
+        sub,
         "run",
-        help="run a config and write results/<name>/",
+        summary="run a config and write results/<name>/",
         description="Run CONFIG and write its results folder (never over an existing one "
         "without --force).",
+        config_help="path of a TOML run config",
+        force_help="replace an existing run folder",
     )
-    run.add_argument("config", help="path of a TOML run config")
-    add_override_flags(run)
-    run.add_argument("--force", action="store_true", help="replace an existing run folder")
     add_json_flag(run, "the metrics and the results path")
     run.set_defaults(handler=_cmd_run)
 

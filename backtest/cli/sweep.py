@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from backtest.cli.options import (
+    add_config_command,
     add_json_flag,
-    add_override_flags,
     load_with_overrides,
     print_json,
     progress_enabled,
@@ -31,18 +31,14 @@ __all__ = ["register"]
 
 def register(sub: Any) -> None:
     """Add the ``sweep`` sub-command to ``sub`` (an argparse subparsers action)."""
-    p = sub.add_parser(
+    p = add_config_command(
+        sub,
         "sweep",
-        help="run the [sweep] variants of a config and report the overfitting statistics",
+        summary="run the [sweep] variants of a config and report the overfitting statistics",
         description="Run every variant of CONFIG's [sweep] table with the fast kernel, write "
         "sweep.parquet and the sweep report (DSR, PBO, SPA; optional out-of-sample checks).",
-    )
-    p.add_argument("config", help="path of a TOML config with a [sweep] table")
-    add_override_flags(p)
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="replace an existing sweep folder (and discard unfinished chunks)",
+        config_help="path of a TOML config with a [sweep] table",
+        force_help="replace an existing sweep folder (and discard unfinished chunks)",
     )
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786")

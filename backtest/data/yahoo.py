@@ -25,7 +25,7 @@ import random
 import re
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +48,24 @@ _TICKER_LINE = re.compile(
     r"^(?:\$(?P<a>[^:\s]+): |Failed to get ticker '(?P<b>[^']+)' reason: )(?P<message>.*)$",
     re.DOTALL,
 )
+
+_DOWNLOAD_OPTIONS: Mapping[str, Any] = {
+    "actions": False,
+    "threads": False,
+    "ignore_tz": True,
+    "group_by": "column",
+    "auto_adjust": True,
+    "back_adjust": False,
+    "repair": False,
+    "keepna": False,
+    "progress": False,
+    "interval": "1d",
+    "prepost": False,
+    "rounding": False,
+    "multi_level_index": True,
+}
+"""Every other argument of ``yf.download``, spelled out (yfinance's defaults are never relied
+on): `_close_frame` reads the (Price, Ticker) columns and adjusted closes these values give."""
 
 
 def yfinance_version() -> str:
@@ -290,21 +308,9 @@ class YahooFetcher:
                     list(tickers),
                     start=start.isoformat(),
                     end=(end + dt.timedelta(days=1)).isoformat(),  # yfinance's end is exclusive
-                    actions=False,
-                    threads=False,
-                    ignore_tz=True,
-                    group_by="column",
-                    auto_adjust=True,
-                    back_adjust=False,
-                    repair=False,
-                    keepna=False,
-                    progress=False,
-                    interval="1d",
-                    prepost=False,
-                    rounding=False,
                     timeout=self.timeout_seconds,
                     session=session,
-                    multi_level_index=True,
+                    **_DOWNLOAD_OPTIONS,
                 )
             except Exception as exc:  # translate yfinance's own errors at the boundary
                 message = f"{type(exc).__name__}: {exc}"

@@ -1,4 +1,19 @@
-"""The rebalance-band walk: which events a drift band skips (rule: `backtest.engine.simulation`)."""
+"""The rebalance-band walk: which events a drift band skips, by the exact rule below.
+
+For a variant with events ``k = 0 .. K-1`` on rows ``t_k`` and ``band = rebalance_band``:
+
+* Event 0 always trades (it invests the initial cash).
+* For ``k >= 1`` let ``position_i`` and ``cash`` be the holdings just before the orders of
+  ``t_k`` (after every earlier event that was *not* skipped), ``close_i`` the close at ``t_k``
+  (a ticker without a price counts as ``position_i * close_i = 0``). The pre-trade value is
+  ``V = cash + sum_i position_i * close_i``, the drifted weight ``d_i = position_i * close_i / V``
+  and the event is **skipped** (no order at all) when ``max_i |d_i - target_i| <= band`` over
+  every column ``i`` of the variant (``target_i = 0`` for a column without a price).
+* ``band = 0`` disables the rule: every event trades.
+
+`backtest.engine.simulation` applies it: `walk_band` on each variant's simulated path, then a
+new simulation without the rows skipped so far.
+"""
 
 from __future__ import annotations
 

@@ -14,24 +14,14 @@ and a buy the remaining cash cannot pay (fees included) is clipped to the cash. 
 passed explicitly; ``vbt.settings`` is never read or written. Positions, cash and equity are the
 running sums of vectorbt's order records (``size``, ``price``, ``fees``), valued at the close.
 
-Rebalance band (exact rule)
----------------------------
-For a variant with events ``k = 0 .. K-1`` on rows ``t_k`` and ``band = rebalance_band``:
-
-* Event 0 always trades (it invests the initial cash).
-* For ``k >= 1`` let ``position_i`` and ``cash`` be the holdings just before the orders of
-  ``t_k`` (after every earlier event that was *not* skipped), ``close_i`` the close at ``t_k``
-  (a ticker without a price counts as ``position_i * close_i = 0``). The pre-trade value is
-  ``V = cash + sum_i position_i * close_i``, the drifted weight ``d_i = position_i * close_i / V``
-  and the event is **skipped** (no order at all) when ``max_i |d_i - target_i| <= band`` over
-  every column ``i`` of the variant (``target_i = 0`` for a column without a price).
-* ``band = 0`` disables the rule: every event trades.
-
-Skipped events are found exactly: simulate, walk the events with the simulated pre-trade state,
-and at the first skipped event keep walking with the frozen pre-trade state (nothing trades until
-the next executed event); when an executed event follows a skip, drop the skipped rows and
-re-simulate the variants concerned. A run needs ``1 + (runs of consecutive skips)`` simulations
-at most, each on the variants still undecided.
+Rebalance band
+--------------
+The exact skip rule is in `backtest.engine.drift_band`. Skipped events are found exactly:
+simulate, walk the events with the simulated pre-trade state, and at the first skipped event
+keep walking with the frozen pre-trade state (nothing trades until the next executed event);
+when an executed event follows a skip, drop the skipped rows and re-simulate the variants
+concerned. A run needs ``1 + (runs of consecutive skips)`` simulations at most, each on the
+variants still undecided.
 
 Memory
 ------
@@ -172,7 +162,7 @@ def simulate(
     fees_bps, slippage_bps : float
         Proportional fees on traded notional and slippage against the trader, >= 0.
     rebalance_band : float
-        Drift band in [0, 1); see the module docstring for the exact skip rule.
+        Drift band in [0, 1); the exact skip rule: `backtest.engine.drift_band`.
     chunk_size : int
         Variants per vectorbt call (bounds memory), >= 1.
     engine : {"rust", "numba"}

@@ -11,8 +11,8 @@ not the period continues beyond the data.
 
 `Schedule` is the one place these options live and are validated: ``frequency``, ``anchor``,
 ``lag_days`` and ``rebalance_band``. The band's skip rule needs the drifted weights of a
-simulation, so the engine applies it (see `backtest.engine.simulation`); this module only defines
-events.
+simulation, so the engine applies it (the rule: `backtest.engine.drift_band`); this module only
+defines events.
 """
 
 from __future__ import annotations

@@ -24,30 +24,33 @@ def make_provider(config: Config) -> PriceProvider:
     if source == "files":
         from backtest.data.files import FilesProvider
 
-        if not data.dir:
-            raise ConfigError(
-                f'{config.path}: `data.dir` is required when `data.source` is "files"'
-            )
+        folder = _required_path(config, "dir")
         return FilesProvider(
-            path=resolve_path(data.dir, config.path),
+            path=resolve_path(folder, config.path),
             allow_missing=data.allow_missing,
-            origin=_origin("dir", data.dir, config.path),
+            origin=_origin("dir", folder, config.path),
         )
     if source == "snapshot":
         from backtest.data.snapshot import SnapshotProvider
 
-        if not data.snapshot:
-            raise ConfigError(
-                f'{config.path}: `data.snapshot` is required when `data.source` is "snapshot"'
-            )
         return SnapshotProvider(
-            path=resolve_path(data.snapshot, config.path),
+            path=resolve_path(_required_path(config, "snapshot"), config.path),
             sha256=data.sha256,
             allow_missing=data.allow_missing,
         )
     if source == "yahoo":
         return _yahoo_provider(config)
     raise ConfigError(f"`data.source` {source!r} is unknown; available: {', '.join(_SOURCES)}")
+
+
+def _required_path(config: Config, key: str) -> str:
+    """Return the path ``[data] key`` as written; the config's source cannot do without it."""
+    value: str | None = getattr(config.data, key)
+    if not value:
+        raise ConfigError(
+            f'{config.path}: `data.{key}` is required when `data.source` is "{config.data.source}"'
+        )
+    return value
 
 
 def _origin(key: str, value: str, config_path: str) -> str | None:

@@ -75,6 +75,7 @@ from backtest.errors import BacktestError, ConfigError
 from backtest.metrics import daily_returns
 from backtest.pipeline.attribution import ATTRIBUTION_COLUMNS, linked_attribution
 from backtest.pipeline.turnover_causes import CAUSE_COLUMNS, summarise_causes
+from backtest.pipeline.uncertainty import bootstrap_json
 from backtest.report import html as report_html
 from backtest.report.calendar import monthly_table, yearly_table
 from backtest.report.risk import drawdown_periods, rolling_risk
@@ -295,21 +296,8 @@ def _metrics_json(result: RunFrames) -> dict[str, Any]:
         str(name): {str(k): _json_value(v) for k, v in row.items()}
         for name, row in result.metrics.to_dict(orient="index").items()
     }
-    for name, rows in result.uncertainty.groupby("strategy", sort=False):
-        first = rows.iloc[0]
-        out[str(name)]["bootstrap"] = {
-            "method": "stationary bootstrap (arch), Politis-White block length",
-            "reps": int(first["reps"]),
-            "seed": int(first["seed"]),
-            "confidence": float(first["confidence"]),
-            "block_length": float(first["block_length"]),
-            **{
-                str(row["metric"]): {
-                    k: _json_value(row[k]) for k in ("estimate", "low", "high", "p_positive")
-                }
-                for _, row in rows.iterrows()
-            },
-        }
+    for name, intervals in bootstrap_json(result.uncertainty).items():
+        out[name]["bootstrap"] = intervals
     return out
 
 

@@ -20,6 +20,7 @@ This is the only module that imports ``arch`` outside the sweep's statistics.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from backtest.constants import TRADING_DAYS_PER_YEAR as P
 from backtest.errors import ConfigError
 from backtest.metrics import excess_cagr, information_ratio
 
-__all__ = ["MIN_DAYS", "UNCERTAINTY_COLUMNS", "bootstrap_table"]
+__all__ = ["MIN_DAYS", "UNCERTAINTY_COLUMNS", "bootstrap_json", "bootstrap_table"]
 
 MIN_DAYS = 60
 """Shortest run that is resampled (about three months); a shorter one gets an empty table."""
@@ -138,3 +139,38 @@ def bootstrap_table(
                 }
             )
     return pd.DataFrame(rows, columns=list(UNCERTAINTY_COLUMNS))
+
+
+def bootstrap_json(uncertainty: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Return each strategy's intervals as ``metrics.json`` records them (its ``bootstrap``).
+
+    Parameters
+    ----------
+    uncertainty : DataFrame
+        A `bootstrap_table`, or the same read back from ``uncertainty.csv``.
+
+    Returns
+    -------
+    dict
+        Strategy -> ``method``, ``reps``, ``seed``, ``confidence``, ``block_length`` and, per
+        metric, its ``estimate``, ``low``, ``high`` and ``p_positive`` (NaN as None); no key for
+        a strategy without rows.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name, rows in uncertainty.groupby("strategy", sort=False):
+        first = rows.iloc[0]
+        out[str(name)] = {
+            "method": "stationary bootstrap (arch), Politis-White block length",
+            "reps": int(first["reps"]),
+            "seed": int(first["seed"]),
+            "confidence": float(first["confidence"]),
+            "block_length": float(first["block_length"]),
+            **{
+                str(row["metric"]): {
+                    k: None if pd.isna(row[k]) else float(row[k])
+                    for k in ("estimate", "low", "high", "p_positive")
+                }
+                for _, row in rows.iterrows()
+            },
+        }
+    return out

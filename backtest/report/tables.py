@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from backtest.constants import BASELINE_COLUMN
+from backtest.metrics import METRIC_NAMES
 from backtest.report.calendar import PERIOD_METRICS
 from backtest.report.formats import format_value
 from backtest.report.markup import Block, Bullets, Heading, Paragraph, Table, to_markdown
@@ -31,16 +32,9 @@ __all__ = [
     "yearly_blocks",
 ]
 
-_TERMINAL_COLUMNS = (
-    "total_return",
-    "cagr",
-    "annual_volatility",
-    "sharpe_ratio",
-    "max_drawdown",
-    "excess_cagr",
-    "tracking_error",
-    "information_ratio",
-)
+_TERMINAL_COLUMNS = tuple(m for m in METRIC_NAMES if m in {*PERIOD_METRICS, "tracking_error"})
+"""The terminal table's columns: the sub-period metrics and the tracking error, in the order of
+``metrics.csv``."""
 
 
 def format_metrics(metrics: pd.DataFrame, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
