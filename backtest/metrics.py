@@ -94,7 +94,8 @@ def daily_returns(
 
     Parameters
     ----------
-    equity : ndarray of length n, Series of length n, or DataFrame of shape (n, n_columns)
+    equity : ndarray of shape (n,) or (n, n_columns), Series of length n, or DataFrame of shape
+        (n, n_columns)
         Values at each close (time along the first axis), one column per portfolio.
     initial_cash : float
 
@@ -108,8 +109,10 @@ def daily_returns(
             previous.iloc[0] = float(initial_cash)
         return equity / previous - 1.0
     values = _arr(equity)
-    previous_values = np.concatenate(([float(initial_cash)], values[:-1]))
-    return values / previous_values - 1.0
+    first = np.full((1, *values.shape[1:]), float(initial_cash))
+    previous_values = np.concatenate((first, values[:-1]), axis=0)
+    returns: np.ndarray = values / previous_values - 1.0
+    return returns
 
 
 RiskFree = float | np.ndarray | pd.Series

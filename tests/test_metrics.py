@@ -19,6 +19,15 @@ def test_daily_returns_start_from_initial_cash() -> None:
     assert r.tolist() == pytest.approx([-0.01, 0.1, -0.1])
 
 
+def test_daily_returns_of_columns_and_frames_are_each_column_by_hand() -> None:
+    values = np.array([[99.0, 110.0], [108.9, 99.0], [98.01, 99.0]])
+    expected = np.array([[-0.01, 0.1], [0.1, -0.1], [-0.1, 0.0]])
+    np.testing.assert_allclose(m.daily_returns(values, 100.0), expected, rtol=1e-12, atol=1e-15)
+    frame = pd.DataFrame(values, columns=["a", "b"])
+    np.testing.assert_allclose(m.daily_returns(frame, 100.0), expected, rtol=1e-12, atol=1e-15)
+    assert m.daily_returns(frame["b"], 100.0).tolist() == pytest.approx([0.1, -0.1, 0.0])
+
+
 def test_total_return_and_cagr_hand_worked() -> None:
     r = np.array([0.1, -0.05, 0.02])
     growth = 1.1 * 0.95 * 1.02  # 1.0659

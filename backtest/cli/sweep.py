@@ -8,7 +8,6 @@ interrupted sweep without redoing them; the folder is removed once the outputs a
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import shutil
 import sys
 import time
@@ -25,6 +24,7 @@ from backtest.cli.options import (
 )
 from backtest.errors import ConfigError
 from backtest.metrics import METRIC_NAMES
+from backtest.parsing import parse_date
 
 __all__ = ["register"]
 
@@ -93,12 +93,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise ConfigError("`--walk-forward` needs `--train-until` (the end of the first span)")
     train_until = None
     if args.train_until:
-        try:
-            train_until = dt.date.fromisoformat(args.train_until)
-        except ValueError:
-            raise ConfigError(
-                f"`--train-until` must be a date (YYYY-MM-DD), got {args.train_until!r}"
-            ) from None
+        train_until = parse_date(args.train_until, "`--train-until`")
     if args.executor == "dask" and not args.scheduler:
         raise ConfigError("`--executor dask` needs `--scheduler tcp://HOST:PORT`")
     config = load_with_overrides(args.config, args)

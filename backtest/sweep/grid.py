@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,7 @@ import pandas as pd
 from backtest.config import resolve_path
 from backtest.errors import ConfigError
 from backtest.metrics import METRIC_NAMES
+from backtest.parsing import read_toml
 
 __all__ = [
     "COST_PARAMS",
@@ -276,10 +276,7 @@ def _sensitivity(
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read the ``[sweep]`` table of a TOML config file."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config: {exc}") from exc
+    raw = read_toml(path, what="config file")
     table = raw.get("sweep")
     if not isinstance(table, Mapping):
         raise ConfigError(f"{path}: a sweep needs a [sweep] table")

@@ -28,7 +28,7 @@ import pandas as pd
 
 from backtest.config import Config, Schedule, resolved_config
 from backtest.errors import ConfigError
-from backtest.metrics import METRIC_NAMES
+from backtest.metrics import METRIC_NAMES, daily_returns
 from backtest.sweep.executor import (
     ChunkStore,
     ChunkTask,
@@ -110,10 +110,7 @@ class SweepResult:
 
     def returns_of(self, variants: np.ndarray) -> np.ndarray:
         """Daily returns of ``variants`` (re-simulated, bit for bit), shape (len, n_days)."""
-        equity = self.equity_of(variants)
-        previous = np.concatenate((np.full((len(equity), 1), self.shared.initial_cash),
-                                   equity[:, :-1]), axis=1)  # fmt: skip
-        returns: np.ndarray = equity / previous - 1.0
+        returns: np.ndarray = daily_returns(self.equity_of(variants).T, self.shared.initial_cash).T
         return returns
 
 
